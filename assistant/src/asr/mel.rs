@@ -1,0 +1,190 @@
+//! Whisper's log-mel front end: 16 kHz mono `f32` samples → `[n_mels, frames]`
+//! log-mel spectrogram, 100 frames per second.
+//!
+//! Matches OpenAI's `log_mel_spectrogram`: periodic Hann window of 400 samples,
+//! hop 160, reflect padding of 200 at both ends (`center=True`), power spectrum,
+//! Slaney mel filterbank (librosa's `filters.mel(sr=16000, n_fft=400)`),
+//! `log10(max(x, 1e-10))`, clamp to `max − 8`, then `(x + 4) / 4`.
+
+use std::sync::Arc;
+
+use realfft::{RealFftPlanner, RealToComplex};
+
+pub const SAMPLE_RATE: usize = 16_000;
+pub const N_FFT: usize = 400;
+pub const HOP_LENGTH: usize = 160;
+/// Samples in one 30 s Whisper window.
+pub const WINDOW_SAMPLES: usize = 30 * SAMPLE_RATE;
+/// Mel frames in one 30 s window.
+pub const WINDOW_FRAMES: usize = WINDOW_SAMPLES / HOP_LENGTH;
+
+/// librosa's Slaney-style mel filterbank, row-major `[n_mels, n_fft / 2 + 1]`.
+pub fn mel_filters(sample_rate: usize, n_fft: usize, n_mels: usize) -> Vec<f32> {
+    let n_freq = n_fft / 2 + 1;
+    let fft_freqs: Vec<f64> = (0..n_freq)
+        .map(|i| i as f64 * sample_rate as f64 / n_fft as f64)
+        .collect();
+    let (min_mel, max_mel) = (hz_to_mel(0.0), hz_to_mel(sample_rate as f64 / 2.0));
+    let mel_points: Vec<f64> = (0..n_mels + 2)
+        .map(|i| mel_to_hz(min_mel + (max_mel - min_mel) * i as f64 / (n_mels + 1) as f64))
+        .collect();
+    let mut filters = vec![0f32; n_mels * n_freq];
+    for m in 0..n_mels {
+        let (left, centre, right) = (mel_points[m], mel_points[m + 1], mel_points[m + 2]);
+        // Slaney normalisation: each triangle has unit area in Hz.
+        let norm = 2.0 / (right - left);
+        for (k, &f) in fft_freqs.iter().enumerate() {
+            let rising = (f - left) / (centre - left);
+            let falling = (right - f) / (right - centre);
+            filters[m * n_freq + k] = (rising.min(falling).max(0.0) * norm) as f32;
+        }
+    }
+    filters
+}
+
+// The Slaney mel scale: linear below 1 kHz, logarithmic above.
+const F_SP: f64 = 200.0 / 3.0;
+const MIN_LOG_HZ: f64 = 1000.0;
+const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
+
+fn log_step() -> f64 {
+    6.4f64.ln() / 27.0
+}
+
+fn hz_to_mel(hz: f64) -> f64 {
+    if hz >= MIN_LOG_HZ {
+        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step()
+    } else {
+        hz / F_SP
+    }
+}
+
+fn mel_to_hz(mel: f64) -> f64 {
+    if mel >= MIN_LOG_MEL {
+        MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp()
+    } else {
+        mel * F_SP
+    }
+}
+
+/// Computes log-mel spectrograms; holds the FFT plan, window and filterbank so
+/// repeated calls do no set-up work.
+pub struct MelFrontEnd {
+    n_mels: usize,
+    filters: Vec<f32>,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+}
+
+impl MelFrontEnd {
+    pub fn new(n_mels: usize) -> Self {
+        let window = (0..N_FFT)
+            .map(|i| {
+                (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / N_FFT as f64).cos()) as f32
+            })
+            .collect();
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT);
+        Self {
+            n_mels,
+            filters: mel_filters(SAMPLE_RATE, N_FFT, n_mels),
+            window,
+            fft,
+        }
+    }
+
+    pub fn n_mels(&self) -> usize {
+        self.n_mels
+    }
+
+    /// Log-mel of `samples` followed by `padding` zero samples, as OpenAI's
+    /// reference pads with 30 s of silence. Returns `(values, n_frames)` with
+    /// values row-major `[n_mels, n_frames]`.
+    pub fn compute(&self, samples: &[f32], padding: usize) -> (Vec<f32>, usize) {
+        let total = samples.len() + padding;
+        let at = |i: usize| if i < samples.len() { samples[i] } else { 0.0 };
+        // Reflect padding of N_FFT / 2 on both sides (torch.stft, center=True).
+        let half = N_FFT / 2;
+        let padded_at = |j: isize| -> f32 {
+            let i = j - half as isize;
+            let i = if i < 0 {
+                -i
+            } else if i >= total as isize {
+                2 * (total as isize - 1) - i
+            } else {
+                i
+            };
+            at(i as usize)
+        };
+        // torch.stft yields 1 + total / hop frames; Whisper drops the last one.
+        let n_frames = total / HOP_LENGTH;
+        let n_freq = N_FFT / 2 + 1;
+        let mut input = self.fft.make_input_vec();
+        let mut spectrum = self.fft.make_output_vec();
+        let mut scratch = self.fft.make_scratch_vec();
+        let mut power = vec![0f32; n_freq];
+        let mut mel = vec![0f32; self.n_mels * n_frames];
+        for frame in 0..n_frames {
+            let start = (frame * HOP_LENGTH) as isize;
+            for (k, slot) in input.iter_mut().enumerate() {
+                *slot = padded_at(start + k as isize) * self.window[k];
+            }
+            self.fft
+                .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+                .expect("buffer sizes come from the plan");
+            for (p, c) in power.iter_mut().zip(&spectrum) {
+                *p = c.norm_sqr();
+            }
+            for m in 0..self.n_mels {
+                let row = &self.filters[m * n_freq..(m + 1) * n_freq];
+                let energy: f32 = row.iter().zip(&power).map(|(w, p)| w * p).sum();
+                mel[m * n_frames + frame] = energy.max(1e-10).log10();
+            }
+        }
+        let max = mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        for v in &mut mel {
+            *v = ((*v).max(max - 8.0) + 4.0) / 4.0;
+        }
+        (mel, n_frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filterbank_triangles_cover_the_spectrum() {
+        let filters = mel_filters(16_000, 400, 80);
+        assert_eq!(filters.len(), 80 * 201);
+        // Every filter has some weight, none is negative, and DC is unused.
+        for m in 0..80 {
+            let row = &filters[m * 201..(m + 1) * 201];
+            assert!(row.iter().all(|&w| w >= 0.0));
+            assert!(row.iter().any(|&w| w > 0.0), "filter {m} is empty");
+        }
+        assert_eq!(filters[0], 0.0);
+        // Value of librosa.filters.mel(sr=16000, n_fft=400, n_mels=80)[1, 1] (Slaney),
+        // from a NumPy transcription of librosa's formula.
+        assert!(
+            (filters[201 + 1] - 0.001_990_822).abs() < 1e-8,
+            "{}",
+            filters[202]
+        );
+    }
+
+    #[test]
+    fn a_tone_lights_up_the_right_band() {
+        let tone: Vec<f32> = (0..SAMPLE_RATE)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin())
+            .collect();
+        let front = MelFrontEnd::new(80);
+        let (mel, frames) = front.compute(&tone, 0);
+        assert_eq!(frames, 100);
+        let frame = 50;
+        let loudest = (0..80)
+            .max_by(|&a, &b| mel[a * frames + frame].total_cmp(&mel[b * frames + frame]))
+            .unwrap();
+        // 1 kHz sits at mel 15 of 0..~45.2 on the Slaney scale: band ≈ 80 × 15 / 45.2 ≈ 26.
+        assert!((25..=27).contains(&loudest), "loudest band {loudest}");
+    }
+}

@@ -1,0 +1,82 @@
+//! Argument definitions and dispatch. One file per command family.
+
+mod doctor;
+mod models;
+mod transcribe;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use awal::config::Config;
+use awal::models::{Manifest, ModelStore};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "awal",
+    version,
+    about = "Offline voice assistant for village kiosks"
+)]
+pub struct Args {
+    /// Configuration file (default: $XDG_CONFIG_HOME/awal/awal.toml if present).
+    #[arg(long, global = true, env = "AWAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where learner data, drafts and enrolled keywords live.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Where installed models live.
+    #[arg(long, global = true)]
+    models_dir: Option<PathBuf>,
+    /// Model manifest (default: the one built into this binary).
+    #[arg(long, global = true, env = "AWAL_MANIFEST")]
+    manifest: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List, fetch, verify, import and convert models.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Check this machine: CPU, memory, audio devices, models, tools.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Transcribe audio files with Whisper.
+    Transcribe(transcribe::TranscribeArgs),
+}
+
+/// What every command needs: the configuration, the manifest and the model store.
+pub struct Session {
+    pub config: Config,
+    pub manifest: Manifest,
+    pub store: ModelStore,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = Config::load(args.config.as_deref())?;
+    let manifest =
+        Manifest::load(args.manifest.as_deref()).context("loading the model manifest")?;
+    let store = ModelStore::new(config.models_dir(args.models_dir.as_deref()));
+    let _data_dir = config.data_dir(args.data_dir.as_deref());
+    let context = Session {
+        config,
+        manifest,
+        store,
+    };
+    match args.command {
+        Command::Models(command) => models::run(command, &context),
+        Command::Doctor { json } => doctor::run(json, &context),
+        Command::Transcribe(args) => transcribe::run(args, &context),
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,277 @@
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use serde::Serialize;
+
+use awal::models::convert;
+use awal::models::fetch::default_cache_dir;
+use awal::models::import;
+use awal::models::{fetch_model, FetchOptions, FetchOutcome, ModelEntry, Source};
+
+use super::{print_json, Session};
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Models of the manifest and installed models, with their state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download, verify (sha256), convert and install models.
+    Fetch {
+        /// Model ids; none means the pack.
+        ids: Vec<String>,
+        /// A pack of the manifest (`default`, `asr`).
+        #[arg(long, conflicts_with = "ids")]
+        pack: Option<String>,
+        /// Where to get the bytes (default: the config's `models.source`).
+        #[arg(long, value_enum)]
+        source: Option<Source>,
+        /// Reinstall even if a complete install is present.
+        #[arg(long)]
+        force: bool,
+        /// Download cache (default: $XDG_CACHE_HOME/awal, or AWAL_CACHE_DIR).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hash installed models against their install records.
+    Verify {
+        /// Model ids; none means every installed model.
+        ids: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a Whisper model from a CTranslate2, Hugging Face or GGML directory.
+    Import {
+        dir: PathBuf,
+        /// Id to install it under (default: from the directory name).
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert a CTranslate2 or Hugging Face Whisper directory into the installed
+    /// layout (safetensors + config + tokenizer + whisper.cpp GGML) in OUTPUT.
+    Convert { input: PathBuf, output: PathBuf },
+}
+
+pub fn run(command: ModelsCommand, session: &Session) -> anyhow::Result<ExitCode> {
+    match command {
+        ModelsCommand::List { json } => list(session, json),
+        ModelsCommand::Fetch {
+            ids,
+            pack,
+            source,
+            force,
+            cache_dir,
+            json,
+        } => {
+            let entries = selected(session, &ids, pack.as_deref())?;
+            let options = FetchOptions {
+                source: source.unwrap_or(session.config.models.source),
+                cache_dir: cache_dir.unwrap_or_else(default_cache_dir),
+                force,
+                progress: !json && std::io::stderr().is_terminal(),
+            };
+            fetch(session, &entries, &options, json)
+        }
+        ModelsCommand::Verify { ids, json } => verify(session, ids, json),
+        ModelsCommand::Import { dir, id, json } => {
+            let id = id.unwrap_or_else(|| import::id_from_dir(&dir));
+            let model = import::import(&dir, &id, &session.store)?;
+            if json {
+                print_json(&model.record)?;
+            } else {
+                println!("imported {} into {}", model.record.id, model.dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Convert { input, output } => {
+            std::fs::create_dir_all(&output)
+                .with_context(|| format!("creating {}", output.display()))?;
+            match import::detect(&input)? {
+                import::WhisperLayout::Ctranslate2 => {
+                    convert::whisper_from_ctranslate2(&input, &output)?
+                }
+                import::WhisperLayout::HuggingFace => {
+                    for name in ["model.safetensors", "config.json", "tokenizer.json"] {
+                        std::fs::copy(input.join(name), output.join(name))
+                            .with_context(|| format!("copying {name}"))?;
+                    }
+                    convert::ggml::export(&output, &output.join("ggml-model.bin"))?;
+                }
+                import::WhisperLayout::Ggml(_) => {
+                    bail!("a GGML model holds no tokenizer.json: it cannot be converted back")
+                }
+            }
+            println!("converted {} into {}", input.display(), output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn selected<'m>(
+    session: &'m Session,
+    ids: &[String],
+    pack: Option<&str>,
+) -> anyhow::Result<Vec<&'m ModelEntry>> {
+    if ids.is_empty() {
+        return Ok(session.manifest.pack(pack.unwrap_or("default"))?);
+    }
+    ids.iter()
+        .map(|id| {
+            session
+                .manifest
+                .model(id)
+                .ok_or_else(|| awal::models::ModelError::UnknownModel(id.clone()).into())
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ListRow<'a> {
+    id: &'a str,
+    role: String,
+    installed: bool,
+    in_manifest: bool,
+    description: &'a str,
+    download_bytes: Option<u64>,
+}
+
+fn list(session: &Session, json: bool) -> anyhow::Result<ExitCode> {
+    let mut rows: Vec<ListRow> = session
+        .manifest
+        .models
+        .iter()
+        .map(|m| ListRow {
+            id: &m.id,
+            role: format!("{:?}", m.role).to_lowercase(),
+            installed: session.store.is_complete(&m.id),
+            in_manifest: true,
+            description: &m.description,
+            download_bytes: Some(m.download_size()),
+        })
+        .collect();
+    let installed = session.store.list();
+    for model in &installed {
+        if session.manifest.model(&model.record.id).is_none() {
+            rows.push(ListRow {
+                id: &model.record.id,
+                role: format!("{:?}", model.record.role).to_lowercase(),
+                installed: true,
+                in_manifest: false,
+                description: "imported",
+                download_bytes: None,
+            });
+        }
+    }
+    if json {
+        print_json(&rows)?;
+    } else {
+        println!("models in {}", session.store.root().display());
+        for row in rows {
+            let state = if row.installed { "installed" } else { "-" };
+            let size = row
+                .download_bytes
+                .map(|b| format!("{:.0} MB", b as f64 / 1e6))
+                .unwrap_or_default();
+            println!(
+                "  {:<28} {:<4} {:<10} {:>7}  {}",
+                row.id, row.role, state, size, row.description
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct FetchRow<'a> {
+    id: &'a str,
+    #[serde(flatten)]
+    outcome: FetchOutcome,
+}
+
+fn fetch(
+    session: &Session,
+    entries: &[&ModelEntry],
+    options: &FetchOptions,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut rows = Vec::new();
+    for entry in entries {
+        if !json && !session.store.is_complete(&entry.id) {
+            eprintln!(
+                "fetching {} ({:.0} MB)",
+                entry.id,
+                entry.download_size() as f64 / 1e6
+            );
+        }
+        let outcome = fetch_model(entry, &session.store, options)
+            .with_context(|| format!("fetching {}", entry.id))?;
+        if !json {
+            match &outcome {
+                FetchOutcome::AlreadyInstalled => {
+                    println!("{}: already installed, nothing to do", entry.id)
+                }
+                FetchOutcome::Installed { source } => {
+                    println!("{}: installed from {source}, verified", entry.id)
+                }
+            }
+        }
+        rows.push(FetchRow {
+            id: &entry.id,
+            outcome,
+        });
+    }
+    if json {
+        print_json(&rows)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(session: &Session, ids: Vec<String>, json: bool) -> anyhow::Result<ExitCode> {
+    let ids = if ids.is_empty() {
+        session
+            .store
+            .list()
+            .into_iter()
+            .map(|m| m.record.id)
+            .collect()
+    } else {
+        ids
+    };
+    if ids.is_empty() {
+        bail!(
+            "no model is installed in {}",
+            session.store.root().display()
+        );
+    }
+    let mut reports = Vec::new();
+    for id in &ids {
+        reports.push(session.store.verify(id, None)?);
+    }
+    let ok = reports.iter().all(|r| r.ok());
+    if json {
+        print_json(&reports)?;
+    } else {
+        for report in &reports {
+            if report.ok() {
+                println!("{}: ok", report.id);
+            } else {
+                for problem in &report.problems {
+                    println!("{}: {problem}", report.id);
+                }
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

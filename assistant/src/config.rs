@@ -1,0 +1,207 @@
+//! The `awal.toml` configuration file and where Awal keeps its files.
+//!
+//! Every key has a documented default, so an empty or missing file is valid.
+//! Unknown keys and bad values are errors that name the key and the line.
+//! Locations are resolved in this order: command-line flag, environment
+//! variable (`AWAL_DATA_DIR`, `AWAL_MODELS_DIR`), the file, the XDG default.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::Source;
+
+/// Language tags Awal knows: the kiosk languages and the ones its staff use.
+pub const KNOWN_LANGUAGES: [&str; 10] = [
+    "ary", "zgh", "tzm", "shi", "wol", "fuc", "ff", "fr", "ar", "en",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Learner progress, paperwork drafts and enrolled keywords.
+    /// Default: `$XDG_DATA_HOME/awal` (`~/.local/share/awal`).
+    pub data_dir: Option<PathBuf>,
+    /// Installed models. Default: `$XDG_DATA_HOME/awal/models`.
+    pub models_dir: Option<PathBuf>,
+    /// Languages offered at the welcome prompt, in the order they are offered.
+    pub languages: Vec<String>,
+    pub models: ModelChoice,
+    pub audio: AudioDevices,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelChoice {
+    /// Speech recogniser (a manifest or imported model id).
+    pub asr: String,
+    /// Language model.
+    pub lm: String,
+    /// Where `awal models fetch` gets weights from.
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioDevices {
+    /// Capture device name, or `default`.
+    pub input: String,
+    /// Playback device name, or `default`.
+    pub output: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            models_dir: None,
+            languages: ["ary", "zgh", "wol", "fuc", "fr", "ar", "en"]
+                .map(String::from)
+                .to_vec(),
+            models: ModelChoice::default(),
+            audio: AudioDevices::default(),
+        }
+    }
+}
+
+impl Default for ModelChoice {
+    fn default() -> Self {
+        Self {
+            asr: "whisper-base".into(),
+            lm: "qwen2.5-0.5b-instruct-q4km".into(),
+            source: Source::Auto,
+        }
+    }
+}
+
+impl Default for AudioDevices {
+    fn default() -> Self {
+        Self {
+            input: "default".into(),
+            output: "default".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path`, or `AWAL_CONFIG`, or `$XDG_CONFIG_HOME/awal/awal.toml` if it
+    /// exists; otherwise the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let explicit = path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("AWAL_CONFIG").map(PathBuf::from));
+        let path = match explicit {
+            Some(path) => path,
+            None => match dirs::config_dir().map(|d| d.join("awal").join("awal.toml")) {
+                Some(path) if path.is_file() => path,
+                _ => return Ok(Self::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let config: Config =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        if let Some(unknown) = config
+            .languages
+            .iter()
+            .find(|l| !KNOWN_LANGUAGES.contains(&l.as_str()))
+        {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&format!("\"{unknown}\"")))
+                .map_or(0, |i| i + 1);
+            return Err(invalid(format!(
+                "line {line}, key `languages`: unknown language `{unknown}` (known: {})",
+                KNOWN_LANGUAGES.join(", ")
+            )));
+        }
+        Ok(config)
+    }
+
+    /// Where learner data lives: flag, then `AWAL_DATA_DIR`, then the file, then XDG.
+    pub fn data_dir(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("AWAL_DATA_DIR").map(PathBuf::from))
+            .or_else(|| self.data_dir.clone())
+            .unwrap_or_else(default_data_root)
+    }
+
+    /// Where models live: flag, then `AWAL_MODELS_DIR`, then the file, then XDG.
+    /// Models are kept apart from learner data so a test or a second kiosk
+    /// profile with its own data directory shares the (large) weights.
+    pub fn models_dir(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("AWAL_MODELS_DIR").map(PathBuf::from))
+            .or_else(|| self.models_dir.clone())
+            .unwrap_or_else(|| default_data_root().join("models"))
+    }
+}
+
+fn default_data_root() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("awal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_documented_defaults() {
+        assert_eq!(
+            Config::parse("", Path::new("awal.toml")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = "languages = [\"fr\"]\n\n[models]\nasr = \"whisper-base\"\nspeed = 3\n";
+        let err = Config::parse(text, Path::new("awal.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("awal.toml") && err.contains("speed") && err.contains("line 5"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_value_names_key_and_line() {
+        let text = "[models]\nsource = \"carrier-pigeon\"\n";
+        let err = Config::parse(text, Path::new("awal.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("carrier-pigeon"),
+            "{err}"
+        );
+        let text = "languages = [\"fr\", \"klingon\"]\n";
+        let err = Config::parse(text, Path::new("awal.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1") && err.contains("klingon"), "{err}");
+    }
+}

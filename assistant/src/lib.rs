@@ -1,0 +1,13 @@
+//! Awal: an offline voice assistant for village kiosks.
+//!
+//! The voice path runs through one module per stage:
+//! [`audio`] (decode, resample) → [`asr`] (log-mel, Whisper) → understanding and
+//! skills → speech out. Around it: [`models`] (manifest, fetch, verify, convert),
+//! [`config`] (the `awal.toml` file and data locations) and [`doctor`] (what this
+//! machine can do). The `awal` binary is a thin command line over this library.
+
+pub mod asr;
+pub mod audio;
+pub mod config;
+pub mod doctor;
+pub mod models;

@@ -1,0 +1,83 @@
+//! Shared test support: the real installed models, synthesised speech, the
+//! `awal` binary, a tiny CTranslate2 Whisper writer and a loopback HTTP server.
+#![allow(dead_code)]
+
+pub mod ct2;
+pub mod http;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use awal::config::Config;
+use awal::models::{InstalledModel, ModelStore};
+
+/// The models directory the real-model tests read (the one `scripts/test` fills).
+pub fn store() -> ModelStore {
+    ModelStore::new(Config::default().models_dir(None))
+}
+
+/// An installed real model, or a failure that says how to get it.
+pub fn real_model(id: &str) -> InstalledModel {
+    let store = store();
+    store.installed(id).unwrap_or_else(|| {
+        panic!(
+            "model `{id}` is not installed in {}: run `scripts/test` (which fetches the default pack) \
+             or `cargo run -p awal -- models fetch {id}`",
+            store.root().display()
+        )
+    })
+}
+
+/// A WAV file of espeak-ng speaking `text` (en-us, 150 words per minute), cached
+/// under target/ by content.
+pub fn espeak_clip(text: &str, voice: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("speech");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name: String = format!("{voice}-{text}")
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .take(80)
+        .collect();
+    let path = dir.join(format!("{name}.wav"));
+    if !path.exists() {
+        let status = Command::new("espeak-ng")
+            .args(["-v", voice, "-s", "150", "-w"])
+            .arg(&path)
+            .arg(text)
+            .status()
+            .unwrap_or_else(|e| panic!("espeak-ng is needed for speech fixtures ({e}): apt-get install espeak-ng, or run scripts/test"));
+        assert!(status.success(), "espeak-ng failed on {text:?}");
+    }
+    path
+}
+
+/// The human "front center" recording shipped by Debian's alsa-utils.
+pub fn front_center() -> PathBuf {
+    let path = PathBuf::from("/usr/share/sounds/alsa/Front_Center.wav");
+    assert!(
+        path.is_file(),
+        "{} is missing: apt-get install alsa-utils, or run scripts/test",
+        path.display()
+    );
+    path
+}
+
+/// The `awal` binary of this build.
+pub fn awal() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_awal"))
+}
+
+/// Lower case, letters, digits and spaces only: transcripts compared "case and punctuation aside".
+pub fn normalise(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}

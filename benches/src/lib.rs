@@ -1,0 +1,1 @@
+//! Criterion benchmarks of Awal stages, each beside its peer.

@@ -1,0 +1,23 @@
+# Shared set-up for scripts/demo and scripts/test: installs the Debian packages
+# Awal builds and tests with, when they are missing. Sourced, not run.
+
+# Packages: cmake + clang/libclang (whisper.cpp and its bindings), pkg-config and
+# libasound2-dev (ALSA audio), espeak-ng (spoken replies, test speech), alsa-utils
+# (the human "Front_Center.wav" recording), sox (audio tools), python3-pip (fetching
+# model wheels from PyPI).
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox python3-pip)
+
+ensure_debian_packages() {
+    local missing=()
+    for package in "${AWAL_DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    echo "installing Debian packages: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
