@@ -12,17 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::models::Source;
 
 /// Language tags Awal knows: the kiosk languages and the ones its staff use.
-pub const KNOWN_LANGUAGES: [&str; 10] = [
-    "ary", "zgh", "tzm", "shi", "wol", "fuc", "ff", "fr", "ar", "en",
-];
+pub const KNOWN_LANGUAGES: [&str; 10] = ["ary", "zgh", "tzm", "shi", "wol", "fuc", "ff", "fr", "ar", "en"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -66,9 +61,7 @@ impl Default for Config {
         Self {
             data_dir: None,
             models_dir: None,
-            languages: ["ary", "zgh", "wol", "fuc", "fr", "ar", "en"]
-                .map(String::from)
-                .to_vec(),
+            languages: ["ary", "zgh", "wol", "fuc", "fr", "ar", "en"].map(String::from).to_vec(),
             models: ModelChoice::default(),
             audio: AudioDevices::default(),
         }
@@ -77,20 +70,13 @@ impl Default for Config {
 
 impl Default for ModelChoice {
     fn default() -> Self {
-        Self {
-            asr: "whisper-base".into(),
-            lm: "qwen2.5-0.5b-instruct-q4km".into(),
-            source: Source::Auto,
-        }
+        Self { asr: "whisper-base".into(), lm: "qwen2.5-0.5b-instruct-q4km".into(), source: Source::Auto }
     }
 }
 
 impl Default for AudioDevices {
     fn default() -> Self {
-        Self {
-            input: "default".into(),
-            output: "default".into(),
-        }
+        Self { input: "default".into(), output: "default".into() }
     }
 }
 
@@ -98,9 +84,7 @@ impl Config {
     /// Reads `path`, or `AWAL_CONFIG`, or `$XDG_CONFIG_HOME/awal/awal.toml` if it
     /// exists; otherwise the defaults.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let explicit = path
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("AWAL_CONFIG").map(PathBuf::from));
+        let explicit = path.map(Path::to_path_buf).or_else(|| std::env::var_os("AWAL_CONFIG").map(PathBuf::from));
         let path = match explicit {
             Some(path) => path,
             None => match dirs::config_dir().map(|d| d.join("awal").join("awal.toml")) {
@@ -108,29 +92,15 @@ impl Config {
                 _ => return Ok(Self::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
         Self::parse(&text, &path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
-        let config: Config =
-            toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
-        if let Some(unknown) = config
-            .languages
-            .iter()
-            .find(|l| !KNOWN_LANGUAGES.contains(&l.as_str()))
-        {
-            let line = text
-                .lines()
-                .position(|l| l.contains(&format!("\"{unknown}\"")))
-                .map_or(0, |i| i + 1);
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        if let Some(unknown) = config.languages.iter().find(|l| !KNOWN_LANGUAGES.contains(&l.as_str())) {
+            let line = text.lines().position(|l| l.contains(&format!("\"{unknown}\""))).map_or(0, |i| i + 1);
             return Err(invalid(format!(
                 "line {line}, key `languages`: unknown language `{unknown}` (known: {})",
                 KNOWN_LANGUAGES.join(", ")
@@ -159,9 +129,7 @@ impl Config {
 }
 
 fn default_data_root() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("awal")
+    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("awal")
 }
 
 #[cfg(test)]
@@ -170,38 +138,23 @@ mod tests {
 
     #[test]
     fn empty_file_gives_documented_defaults() {
-        assert_eq!(
-            Config::parse("", Path::new("awal.toml")).unwrap(),
-            Config::default()
-        );
+        assert_eq!(Config::parse("", Path::new("awal.toml")).unwrap(), Config::default());
     }
 
     #[test]
     fn unknown_key_names_key_and_line() {
         let text = "languages = [\"fr\"]\n\n[models]\nasr = \"whisper-base\"\nspeed = 3\n";
-        let err = Config::parse(text, Path::new("awal.toml"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("awal.toml") && err.contains("speed") && err.contains("line 5"),
-            "{err}"
-        );
+        let err = Config::parse(text, Path::new("awal.toml")).unwrap_err().to_string();
+        assert!(err.contains("awal.toml") && err.contains("speed") && err.contains("line 5"), "{err}");
     }
 
     #[test]
     fn bad_value_names_key_and_line() {
         let text = "[models]\nsource = \"carrier-pigeon\"\n";
-        let err = Config::parse(text, Path::new("awal.toml"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("line 2") && err.contains("carrier-pigeon"),
-            "{err}"
-        );
+        let err = Config::parse(text, Path::new("awal.toml")).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("carrier-pigeon"), "{err}");
         let text = "languages = [\"fr\", \"klingon\"]\n";
-        let err = Config::parse(text, Path::new("awal.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(text, Path::new("awal.toml")).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("klingon"), "{err}");
     }
 }

@@ -41,17 +41,12 @@ impl Report {
 }
 
 fn check(name: &str, status: Status, detail: String, remedy: Option<&str>) -> Check {
-    Check {
-        name: name.into(),
-        status,
-        detail,
-        remedy: remedy.map(String::from),
-    }
+    Check { name: name.into(), status, detail, remedy: remedy.map(String::from) }
 }
 
 /// Runs every check. Hashing the configured models takes a few seconds.
-pub fn run(config: &Config, store: &ModelStore, manifest: &Manifest) -> Report {
-    let mut checks = vec![cpu_check(), memory_check()];
+pub fn run(config: &Config, data_dir: &Path, store: &ModelStore, manifest: &Manifest) -> Report {
+    let mut checks = vec![cpu_check(), memory_check(), data_dir_check(data_dir)];
     checks.extend(audio_checks(Path::new("/proc/asound/pcm")));
     for (role, id) in [("asr", &config.models.asr), ("lm", &config.models.lm)] {
         checks.push(model_check(role, id, store, manifest));
@@ -112,21 +107,12 @@ fn cpu_check() -> Check {
         "{} {} cores, SIMD: {}",
         std::env::consts::ARCH,
         cores,
-        if features.is_empty() {
-            "none".into()
-        } else {
-            features.join(" ")
-        }
+        if features.is_empty() { "none".into() } else { features.join(" ") }
     );
     if fast {
         check("cpu", Status::Ok, detail, None)
     } else {
-        check(
-            "cpu",
-            Status::Warn,
-            detail,
-            Some("no AVX2/NEON: speech recognition will be slow"),
-        )
+        check("cpu", Status::Warn, detail, Some("no AVX2/NEON: speech recognition will be slow"))
     }
 }
 
@@ -135,15 +121,33 @@ fn memory_check() -> Check {
     system.refresh_memory();
     let gib = |bytes: u64| bytes as f64 / (1u64 << 30) as f64;
     let (total, available) = (system.total_memory(), system.available_memory());
-    let detail = format!(
-        "{:.1} GiB total, {:.1} GiB available",
-        gib(total),
-        gib(available)
-    );
+    let detail = format!("{:.1} GiB total, {:.1} GiB available", gib(total), gib(available));
     if available < 900 << 20 {
-        check("memory", Status::Warn, detail, Some("under 900 MiB free: close other programs; Whisper base and a 0.5B LM need about 800 MiB"))
+        check(
+            "memory",
+            Status::Warn,
+            detail,
+            Some("under 900 MiB free: close other programs; Whisper base and a 0.5B LM need about 800 MiB"),
+        )
     } else {
         check("memory", Status::Ok, detail, None)
+    }
+}
+
+/// Learner data must be writable: creates the directory and a probe file.
+fn data_dir_check(dir: &Path) -> Check {
+    let probe = dir.join(".awal-doctor-probe");
+    let writable = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b"ok"))
+        .and_then(|()| std::fs::remove_file(&probe));
+    match writable {
+        Ok(()) => check("data dir", Status::Ok, dir.display().to_string(), None),
+        Err(e) => Check {
+            name: "data dir".into(),
+            status: Status::Fail,
+            detail: format!("{}: {e}", dir.display()),
+            remedy: Some("set a writable `data_dir` in awal.toml, AWAL_DATA_DIR or --data-dir".into()),
+        },
     }
 }
 
@@ -159,27 +163,14 @@ pub fn audio_checks(pcm_listing: &Path) -> Vec<Check> {
             .collect()
     };
     [
-        (
-            "audio input",
-            "capture",
-            "plug in a USB microphone or sound card; check `arecord -l`",
-        ),
-        (
-            "audio output",
-            "playback",
-            "plug in a speaker or sound card; check `aplay -l`",
-        ),
+        ("audio input", "capture", "plug in a USB microphone or sound card; check `arecord -l`"),
+        ("audio output", "playback", "plug in a speaker or sound card; check `aplay -l`"),
     ]
     .into_iter()
     .map(|(name, kind, remedy)| {
         let found = devices(kind);
         if found.is_empty() {
-            check(
-                name,
-                Status::Fail,
-                format!("no {kind} device"),
-                Some(remedy),
-            )
+            check(name, Status::Fail, format!("no {kind} device"), Some(remedy))
         } else {
             check(name, Status::Ok, found.join(", "), None)
         }
@@ -193,37 +184,19 @@ fn model_check(role: &str, id: &str, store: &ModelStore, manifest: &Manifest) ->
     if store.installed(id).is_none() {
         let known = manifest.model(id).is_some();
         let detail = format!("{id} is not installed in {}", store.root().display());
-        let remedy = if known {
-            fetch
-        } else {
-            format!("`{id}` is in no manifest: import it with `awal models import DIR`")
-        };
-        return Check {
-            name,
-            status: Status::Fail,
-            detail,
-            remedy: Some(remedy),
-        };
+        let remedy =
+            if known { fetch } else { format!("`{id}` is in no manifest: import it with `awal models import DIR`") };
+        return Check { name, status: Status::Fail, detail, remedy: Some(remedy) };
     }
     match store.verify(id, None) {
-        Ok(report) if report.ok() => check(
-            &name,
-            Status::Ok,
-            format!("{id} installed and verified"),
-            None,
-        ),
+        Ok(report) if report.ok() => check(&name, Status::Ok, format!("{id} installed and verified"), None),
         Ok(report) => Check {
             name,
             status: Status::Fail,
             detail: report.problems.join("; "),
             remedy: Some(format!("{fetch} --force")),
         },
-        Err(e) => Check {
-            name,
-            status: Status::Fail,
-            detail: e.to_string(),
-            remedy: Some(fetch),
-        },
+        Err(e) => Check { name, status: Status::Fail, detail: e.to_string(), remedy: Some(fetch) },
     }
 }
 
@@ -231,12 +204,7 @@ fn tool_check(tool: &str, args: &[&str], missing: Status, remedy: &str) -> Check
     let program = if tool == "python3" { "python3" } else { tool };
     match Command::new(program).args(args).output() {
         Ok(out) if out.status.success() => {
-            let version = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
+            let version = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().trim().to_string();
             check(tool, Status::Ok, version, None)
         }
         _ => check(tool, missing, format!("{tool} not found"), Some(remedy)),
@@ -251,15 +219,17 @@ mod tests {
     fn reads_alsa_device_listing() {
         let dir = tempfile::tempdir().unwrap();
         let listing = dir.path().join("pcm");
-        std::fs::write(&listing, "00-00: USB Audio : USB Audio : playback 1 : capture 1\n01-00: HDMI 0 : HDMI 0 : playback 1\n").unwrap();
+        std::fs::write(
+            &listing,
+            "00-00: USB Audio : USB Audio : playback 1 : capture 1\n01-00: HDMI 0 : HDMI 0 : playback 1\n",
+        )
+        .unwrap();
         let checks = audio_checks(&listing);
         assert_eq!(checks[0].status, Status::Ok);
         assert_eq!(checks[0].detail, "USB Audio");
         assert_eq!(checks[1].detail, "USB Audio, HDMI 0");
 
         let none = audio_checks(&dir.path().join("missing"));
-        assert!(none
-            .iter()
-            .all(|c| c.status == Status::Fail && c.remedy.is_some()));
+        assert!(none.iter().all(|c| c.status == Status::Fail && c.remedy.is_some()));
     }
 }

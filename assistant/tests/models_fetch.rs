@@ -14,10 +14,7 @@ fn payload(len: usize) -> Vec<u8> {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn manifest(dir: &Path, url: &str, size: usize, sha: &str) -> std::path::PathBuf {
@@ -50,21 +47,14 @@ hub = "{url}"
 /// `awal` with its own manifest, models directory and cache.
 fn awal(dir: &Path, manifest: &Path) -> Command {
     let mut command = common::awal();
-    command
-        .arg("--manifest")
-        .arg(manifest)
-        .arg("--models-dir")
-        .arg(dir.join("models"));
+    command.arg("--manifest").arg(manifest).arg("--models-dir").arg(dir.join("models"));
     command.env("AWAL_CACHE_DIR", dir.join("cache"));
     command
 }
 
 fn leftovers(models: &Path) -> Vec<String> {
-    std::fs::read_dir(models).map_or(Vec::new(), |d| {
-        d.flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect()
-    })
+    std::fs::read_dir(models)
+        .map_or(Vec::new(), |d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
 }
 
 #[test]
@@ -73,18 +63,11 @@ fn wrong_sha256_installs_nothing() {
     let bytes = payload(300_000);
     let server = common::http::serve(bytes, None);
     let manifest = manifest(dir.path(), &server.url, 300_000, &"0".repeat(64));
-    let out = awal(dir.path(), &manifest)
-        .args(["models", "fetch", "blob", "--source", "hub"])
-        .output()
-        .unwrap();
+    let out = awal(dir.path(), &manifest).args(["models", "fetch", "blob", "--source", "hub"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("sha256 mismatch"), "{stderr}");
-    assert!(
-        leftovers(&dir.path().join("models")).is_empty(),
-        "{:?}",
-        leftovers(&dir.path().join("models"))
-    );
+    assert!(leftovers(&dir.path().join("models")).is_empty(), "{:?}", leftovers(&dir.path().join("models")));
     // The bad download is not kept for resuming either.
     assert!(leftovers(&dir.path().join("cache/downloads")).is_empty());
 }
@@ -108,10 +91,7 @@ fn killed_download_resumes_and_second_fetch_does_nothing() {
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 1 << 20 {
         assert!(Instant::now() < deadline, "download never started");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "fetch ended before it could be killed"
-        );
+        assert!(child.try_wait().unwrap().is_none(), "fetch ended before it could be killed");
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap(); // SIGKILL: no clean-up code runs
@@ -119,57 +99,34 @@ fn killed_download_resumes_and_second_fetch_does_nothing() {
     let kept = std::fs::metadata(&partial).unwrap().len();
     assert!(kept > 0 && (kept as usize) < len);
     let models = dir.path().join("models");
-    assert!(
-        !models.join("blob").exists(),
-        "a killed fetch must not leave an installed model"
-    );
+    assert!(!models.join("blob").exists(), "a killed fetch must not leave an installed model");
 
     let fast = common::http::serve(bytes, None);
     let manifest_path = manifest(dir.path(), &fast.url, len, &sha);
     let out = awal(dir.path(), &manifest_path)
-        .args([
-            "models", "fetch", "--pack", "default", "--source", "hub", "--json",
-        ])
+        .args(["models", "fetch", "--pack", "default", "--source", "hub", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ranges = fast.ranges.lock().unwrap().clone();
     assert_eq!(ranges.len(), 1);
     assert!(
-        ranges[0].starts_with(&format!("{kept}-"))
-            || ranges[0].starts_with(&format!("{}-", kept - kept % 65536)),
+        ranges[0].starts_with(&format!("{kept}-")) || ranges[0].starts_with(&format!("{}-", kept - kept % 65536)),
         "resumed at {ranges:?}, had {kept}"
     );
-    assert_eq!(
-        std::fs::read(models.join("blob/blob.gguf")).unwrap().len(),
-        len
-    );
+    assert_eq!(std::fs::read(models.join("blob/blob.gguf")).unwrap().len(), len);
     assert_eq!(leftovers(&models), vec!["blob".to_string()]);
 
-    let verify = awal(dir.path(), &manifest_path)
-        .args(["models", "verify", "blob"])
-        .output()
-        .unwrap();
+    let verify = awal(dir.path(), &manifest_path).args(["models", "verify", "blob"]).output().unwrap();
     assert!(verify.status.success());
 
     let started = Instant::now();
-    let again = awal(dir.path(), &manifest_path)
-        .args(["models", "fetch", "blob", "--source", "hub"])
-        .output()
-        .unwrap();
+    let again = awal(dir.path(), &manifest_path).args(["models", "fetch", "blob", "--source", "hub"]).output().unwrap();
     let elapsed = started.elapsed();
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("already installed"));
     eprintln!("second fetch took {elapsed:?}"); // reported, not asserted: no timing assertions in tests
-    assert_eq!(
-        fast.ranges.lock().unwrap().len(),
-        1,
-        "a second fetch must not download"
-    );
+    assert_eq!(fast.ranges.lock().unwrap().len(), 1, "a second fetch must not download");
 }
 
 #[test]
@@ -183,39 +140,24 @@ fn verify_names_the_file_with_a_flipped_byte() {
         .status()
         .unwrap()
         .success());
-    let ok = awal(dir.path(), &manifest)
-        .args(["models", "verify"])
-        .output()
-        .unwrap();
+    let ok = awal(dir.path(), &manifest).args(["models", "verify"]).output().unwrap();
     assert!(ok.status.success());
 
     let file = dir.path().join("models/blob/blob.gguf");
     let mut content = std::fs::read(&file).unwrap();
     content[50_000] ^= 0x10;
     std::fs::write(&file, content).unwrap();
-    let out = awal(dir.path(), &manifest)
-        .args(["models", "verify", "blob"])
-        .output()
-        .unwrap();
+    let out = awal(dir.path(), &manifest).args(["models", "verify", "blob"]).output().unwrap();
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("blob.gguf") && stdout.contains("sha256 mismatch"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("blob.gguf") && stdout.contains("sha256 mismatch"), "{stdout}");
 }
 
 #[test]
 fn unknown_model_and_pack_are_clear_errors() {
-    let out = common::awal()
-        .args(["models", "fetch", "no-such-model"])
-        .output()
-        .unwrap();
+    let out = common::awal().args(["models", "fetch", "no-such-model"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no model `no-such-model`"));
-    let out = common::awal()
-        .args(["models", "fetch", "--pack", "nope"])
-        .output()
-        .unwrap();
+    let out = common::awal().args(["models", "fetch", "--pack", "nope"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("no pack `nope`"));
 }

@@ -24,26 +24,13 @@ fn expected_shapes(c: &Config) -> HashMap<String, Vec<usize>> {
     put("model.encoder.conv1.bias".into(), &[d]);
     put("model.encoder.conv2.weight".into(), &[d, d, 3]);
     put("model.encoder.conv2.bias".into(), &[d]);
-    put(
-        "model.encoder.embed_positions.weight".into(),
-        &[c.max_source_positions, d],
-    );
-    put(
-        "model.decoder.embed_tokens.weight".into(),
-        &[c.vocab_size, d],
-    );
-    put(
-        "model.decoder.embed_positions.weight".into(),
-        &[c.max_target_positions, d],
-    );
+    put("model.encoder.embed_positions.weight".into(), &[c.max_source_positions, d]);
+    put("model.decoder.embed_tokens.weight".into(), &[c.vocab_size, d]);
+    put("model.decoder.embed_positions.weight".into(), &[c.max_target_positions, d]);
     for stack in ["encoder", "decoder"] {
         put(format!("model.{stack}.layer_norm.weight"), &[d]);
         put(format!("model.{stack}.layer_norm.bias"), &[d]);
-        let layers = if stack == "encoder" {
-            c.encoder_layers
-        } else {
-            c.decoder_layers
-        };
+        let layers = if stack == "encoder" { c.encoder_layers } else { c.decoder_layers };
         for i in 0..layers {
             let p = format!("model.{stack}.layers.{i}");
             let mut attention = |prefix: String| {
@@ -76,16 +63,12 @@ fn expected_shapes(c: &Config) -> HashMap<String, Vec<usize>> {
 }
 
 fn assert_layout_matches_config(dir: &Path) -> Config {
-    let config: Config =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    let config: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     let bytes = std::fs::read(dir.join("model.safetensors")).unwrap();
     let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let expected = expected_shapes(&config);
-    let found: HashMap<String, Vec<usize>> = tensors
-        .tensors()
-        .into_iter()
-        .map(|(name, view)| (name, view.shape().to_vec()))
-        .collect();
+    let found: HashMap<String, Vec<usize>> =
+        tensors.tensors().into_iter().map(|(name, view)| (name, view.shape().to_vec())).collect();
     for (name, shape) in &expected {
         assert_eq!(found.get(name), Some(shape), "tensor {name}");
     }
@@ -97,32 +80,11 @@ fn assert_layout_matches_config(dir: &Path) -> Config {
 fn real_whisper_base_conversion_matches_its_config() {
     let model = common::real_model("whisper-base");
     let config = assert_layout_matches_config(&model.dir);
-    assert_eq!(
-        (
-            config.d_model,
-            config.encoder_layers,
-            config.decoder_layers,
-            config.vocab_size
-        ),
-        (512, 6, 6, 51865)
-    );
+    assert_eq!((config.d_model, config.encoder_layers, config.decoder_layers, config.vocab_size), (512, 6, 6, 51865));
     let header = ggml::GgmlHeader::read(&model.file("ggml-model.bin")).unwrap();
-    assert_eq!(
-        (
-            header.n_audio_state,
-            header.n_text_layer,
-            header.n_mels,
-            header.n_vocab
-        ),
-        (512, 6, 80, 51865)
-    );
+    assert_eq!((header.n_audio_state, header.n_text_layer, header.n_mels, header.n_vocab), (512, 6, 80, 51865));
     // The official ggml-base.bin of whisper.cpp has exactly this size.
-    assert_eq!(
-        std::fs::metadata(model.file("ggml-model.bin"))
-            .unwrap()
-            .len(),
-        147_951_465
-    );
+    assert_eq!(std::fs::metadata(model.file("ggml-model.bin")).unwrap().len(), 147_951_465);
 }
 
 #[test]
@@ -130,21 +92,11 @@ fn real_whisper_base_transcribes_speech_and_a_human_recording() {
     let model = common::real_model("whisper-base");
     let mut recognizer = load_recognizer(&model, Backend::Candle).unwrap();
     let params = DecodeParams::default();
-    let clip = common::espeak_clip(
-        "The cooperative meets every Tuesday at the village school.",
-        "en-us",
-    );
-    let transcript = recognizer
-        .transcribe(&load_wav(&clip).unwrap().samples, &params)
-        .unwrap();
-    assert_eq!(
-        common::normalise(&transcript.text),
-        "the cooperative meets every tuesday at the village school"
-    );
+    let clip = common::espeak_clip("The cooperative meets every Tuesday at the village school.", "en-us");
+    let transcript = recognizer.transcribe(&load_wav(&clip).unwrap().samples, &params).unwrap();
+    assert_eq!(common::normalise(&transcript.text), "the cooperative meets every tuesday at the village school");
     assert_eq!(transcript.language, "en");
-    let human = recognizer
-        .transcribe(&load_wav(&common::front_center()).unwrap().samples, &params)
-        .unwrap();
+    let human = recognizer.transcribe(&load_wav(&common::front_center()).unwrap().samples, &params).unwrap();
     assert_eq!(common::normalise(&human.text), "front center");
 }
 
@@ -154,24 +106,12 @@ fn ggml_export_loads_in_whisper_cpp_and_agrees_with_candle() {
     let model = common::real_model("whisper-base");
     let mut candle = load_recognizer(&model, Backend::Candle).unwrap();
     let mut cpp = load_recognizer(&model, Backend::WhisperCpp).unwrap();
-    let params = DecodeParams {
-        language: Some("en".into()),
-        ..DecodeParams::default()
-    };
-    for text in [
-        "Please read the form back to me slowly.",
-        "How do I register a new cooperative?",
-    ] {
-        let samples = load_wav(&common::espeak_clip(text, "en-us"))
-            .unwrap()
-            .samples;
+    let params = DecodeParams { language: Some("en".into()), ..DecodeParams::default() };
+    for text in ["Please read the form back to me slowly.", "How do I register a new cooperative?"] {
+        let samples = load_wav(&common::espeak_clip(text, "en-us")).unwrap().samples;
         let a = candle.transcribe(&samples, &params).unwrap();
         let b = cpp.transcribe(&samples, &params).unwrap();
-        assert_eq!(
-            common::normalise(&a.text),
-            common::normalise(&b.text),
-            "candle and whisper.cpp differ on {text:?}"
-        );
+        assert_eq!(common::normalise(&a.text), common::normalise(&b.text), "candle and whisper.cpp differ on {text:?}");
         assert!(!a.text.is_empty());
     }
 }
@@ -190,21 +130,10 @@ fn tiny_ctranslate2_model_converts_loads_and_runs_in_candle() {
     std::fs::create_dir_all(&out).unwrap();
     whisper_from_ctranslate2(&src, &out).unwrap();
     let config = assert_layout_matches_config(&out);
-    assert_eq!(
-        (
-            config.d_model,
-            config.encoder_attention_heads,
-            config.encoder_layers
-        ),
-        (8, 2, 1)
-    );
+    assert_eq!((config.d_model, config.encoder_attention_heads, config.encoder_layers), (8, 2, 1));
     // Random weights say nothing useful, but the whole graph must run.
     let mut recognizer = awal::asr::candle_whisper::CandleWhisper::load(&out).unwrap();
-    let params = DecodeParams {
-        language: Some("en".into()),
-        max_tokens_per_window: 3,
-        ..DecodeParams::default()
-    };
+    let params = DecodeParams { language: Some("en".into()), max_tokens_per_window: 3, ..DecodeParams::default() };
     use awal::asr::Recognizer;
     recognizer.transcribe(&vec![0.0; 16_000], &params).unwrap();
 }
@@ -222,24 +151,13 @@ fn truncated_and_garbage_model_bin_name_file_and_offset() {
     let err = Ct2Model::open(&path).err().unwrap();
     assert!(matches!(err, ModelError::Format { .. }), "{err}");
     let message = err.to_string();
-    assert!(
-        message.contains("model.bin")
-            && message.contains("offset")
-            && message.contains("truncated"),
-        "{message}"
-    );
+    assert!(message.contains("model.bin") && message.contains("offset") && message.contains("truncated"), "{message}");
 
     let mut garbage = full.clone();
-    garbage[..64]
-        .iter_mut()
-        .enumerate()
-        .for_each(|(i, b)| *b = (i * 37) as u8);
+    garbage[..64].iter_mut().enumerate().for_each(|(i, b)| *b = (i * 37) as u8);
     std::fs::write(&path, &garbage).unwrap();
     let message = Ct2Model::open(&path).err().unwrap().to_string();
-    assert!(
-        message.contains("model.bin") && message.contains("offset 0"),
-        "{message}"
-    );
+    assert!(message.contains("model.bin") && message.contains("offset 0"), "{message}");
 
     let mut trailing = full;
     trailing.extend_from_slice(b"extra");
@@ -255,18 +173,10 @@ fn import_accepts_ctranslate2_huggingface_and_ggml_and_rejects_the_rest() {
 
     let ct2 = dir.path().join("darija-tiny-ct2");
     tiny_ct2_dir(&ct2);
-    assert_eq!(
-        import::detect(&ct2).unwrap(),
-        import::WhisperLayout::Ctranslate2
-    );
+    assert_eq!(import::detect(&ct2).unwrap(), import::WhisperLayout::Ctranslate2);
     let imported = import::import(&ct2, &import::id_from_dir(&ct2), &store).unwrap();
     assert_eq!(imported.record.id, "darija-tiny-ct2");
-    for name in [
-        "model.safetensors",
-        "config.json",
-        "tokenizer.json",
-        "ggml-model.bin",
-    ] {
+    for name in ["model.safetensors", "config.json", "tokenizer.json", "ggml-model.bin"] {
         assert!(imported.has_file(name), "{name}");
     }
     assert!(store.verify("darija-tiny-ct2", None).unwrap().ok());
@@ -277,33 +187,20 @@ fn import_accepts_ctranslate2_huggingface_and_ggml_and_rejects_the_rest() {
     for name in ["model.safetensors", "config.json", "tokenizer.json"] {
         std::fs::copy(imported.file(name), hf.join(name)).unwrap();
     }
-    assert_eq!(
-        import::detect(&hf).unwrap(),
-        import::WhisperLayout::HuggingFace
-    );
+    assert_eq!(import::detect(&hf).unwrap(), import::WhisperLayout::HuggingFace);
     import::import(&hf, "hf-copy", &store).unwrap();
 
     let ggml_dir = dir.path().join("ggml");
     std::fs::create_dir_all(&ggml_dir).unwrap();
-    std::fs::copy(
-        imported.file("ggml-model.bin"),
-        ggml_dir.join("ggml-tiny.bin"),
-    )
-    .unwrap();
-    assert!(matches!(
-        import::detect(&ggml_dir).unwrap(),
-        import::WhisperLayout::Ggml(_)
-    ));
+    std::fs::copy(imported.file("ggml-model.bin"), ggml_dir.join("ggml-tiny.bin")).unwrap();
+    assert!(matches!(import::detect(&ggml_dir).unwrap(), import::WhisperLayout::Ggml(_)));
     let g = import::import(&ggml_dir, "ggml-copy", &store).unwrap();
     assert_eq!(g.record.files.len(), 1);
 
     let unknown = dir.path().join("photos");
     std::fs::create_dir_all(&unknown).unwrap();
     std::fs::write(unknown.join("model.bin"), b"not a model at all").unwrap();
-    let message = import::import(&unknown, "photos", &store)
-        .err()
-        .unwrap()
-        .to_string();
+    let message = import::import(&unknown, "photos", &store).err().unwrap().to_string();
     assert!(message.contains("unknown model layout"), "{message}");
     assert!(store.installed("photos").is_none());
 }

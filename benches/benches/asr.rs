@@ -27,29 +27,21 @@ fn speech_5s() -> Vec<f32> {
             .expect("espeak-ng is needed: apt-get install espeak-ng");
         assert!(status.success());
     }
-    load_wav(&PathBuf::from(&path))
-        .expect("espeak clip")
-        .samples
+    load_wav(&PathBuf::from(&path)).expect("espeak clip").samples
 }
 
 fn mel(c: &mut Criterion) {
     let front = MelFrontEnd::new(80);
-    let audio: Vec<f32> = (0..WINDOW_SAMPLES)
-        .map(|i| (i as f32 * 0.01).sin() * 0.3)
-        .collect();
+    let audio: Vec<f32> = (0..WINDOW_SAMPLES).map(|i| (i as f32 * 0.01).sin() * 0.3).collect();
     c.bench_function("mel_30s", |b| b.iter(|| front.compute(&audio, 0)));
 }
 
 fn transcribe(c: &mut Criterion) {
     let store = ModelStore::new(Config::default().models_dir(None));
-    let model = store
-        .installed("whisper-base")
-        .expect("whisper-base is not installed: run `awal models fetch whisper-base`");
+    let model =
+        store.installed("whisper-base").expect("whisper-base is not installed: run `awal models fetch whisper-base`");
     let samples = speech_5s();
-    let params = DecodeParams {
-        language: Some("en".into()),
-        ..DecodeParams::default()
-    };
+    let params = DecodeParams { language: Some("en".into()), ..DecodeParams::default() };
     let mut group = c.benchmark_group("transcribe_5s");
     group.sample_size(10);
     let mut backends = vec![Backend::Candle];
@@ -59,11 +51,7 @@ fn transcribe(c: &mut Criterion) {
     for backend in backends {
         let mut recognizer = load_recognizer(&model, backend).expect("load");
         group.bench_function(format!("{backend:?}"), |b| {
-            b.iter(|| {
-                recognizer
-                    .transcribe(&samples, &params)
-                    .expect("transcribe")
-            })
+            b.iter(|| recognizer.transcribe(&samples, &params).expect("transcribe"))
         });
     }
     group.finish();

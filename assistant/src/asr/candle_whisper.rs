@@ -37,23 +37,17 @@ pub struct CandleWhisper {
 
 impl CandleWhisper {
     pub fn load(dir: &Path) -> Result<Self, AsrError> {
-        let model_error = |message: String| AsrError::Model {
-            dir: dir.to_path_buf(),
-            message,
-        };
-        let config_text = std::fs::read_to_string(dir.join("config.json"))
-            .map_err(|e| model_error(format!("config.json: {e}")))?;
-        let config: m::Config = serde_json::from_str(&config_text)
-            .map_err(|e| model_error(format!("config.json: {e}")))?;
-        let begin: BeginSuppress = serde_json::from_str(&config_text)
-            .map_err(|e| model_error(format!("config.json: {e}")))?;
+        let model_error = |message: String| AsrError::Model { dir: dir.to_path_buf(), message };
+        let config_text =
+            std::fs::read_to_string(dir.join("config.json")).map_err(|e| model_error(format!("config.json: {e}")))?;
+        let config: m::Config =
+            serde_json::from_str(&config_text).map_err(|e| model_error(format!("config.json: {e}")))?;
+        let begin: BeginSuppress =
+            serde_json::from_str(&config_text).map_err(|e| model_error(format!("config.json: {e}")))?;
         let tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| model_error(format!("tokenizer.json: {e}")))?;
-        let id = |token: &str| {
-            tokenizer
-                .token_to_id(token)
-                .ok_or_else(|| model_error(format!("tokenizer has no {token}")))
-        };
+        let id =
+            |token: &str| tokenizer.token_to_id(token).ok_or_else(|| model_error(format!("tokenizer has no {token}")));
         let special = SpecialTokens {
             sot: id(m::SOT_TOKEN)?,
             eot: id(m::EOT_TOKEN)?,
@@ -82,15 +76,7 @@ impl CandleWhisper {
         let suppress_at_begin = Tensor::new(mask.as_slice(), &device)?;
         let mel = MelFrontEnd::new(config.num_mel_bins);
         let model = Whisper::load(&vb, config)?;
-        Ok(Self {
-            model,
-            tokenizer,
-            mel,
-            special,
-            suppress,
-            suppress_at_begin,
-            device,
-        })
+        Ok(Self { model, tokenizer, mel, special, suppress, suppress_at_begin, device })
     }
 
     /// Log-mel of one window of audio, padded as Whisper expects, `[1, n_mels, 3000]`.
@@ -105,12 +91,7 @@ impl CandleWhisper {
     fn detect_language(&mut self, audio_features: &Tensor) -> Result<String, AsrError> {
         let tokens = Tensor::new(&[[self.special.sot]], &self.device)?;
         let hidden = self.model.decoder.forward(&tokens, audio_features, true)?;
-        let logits = self
-            .model
-            .decoder
-            .final_linear(&hidden.i((..1, 0..1))?)?
-            .i(0)?
-            .i(0)?;
+        let logits = self.model.decoder.final_linear(&hidden.i((..1, 0..1))?)?.i(0)?.i(0)?;
         let first = self.special.first_language as usize;
         let language_logits = logits.narrow(0, first, LANGUAGES.len())?;
         let best = language_logits.argmax(D::Minus1)?.to_scalar::<u32>()? as usize;
@@ -123,40 +104,18 @@ impl CandleWhisper {
         language: &str,
         max_tokens: usize,
     ) -> Result<Vec<u32>, AsrError> {
-        let index = LANGUAGES
-            .iter()
-            .position(|l| *l == language)
-            .ok_or_else(|| AsrError::UnknownLanguage(language.into()))?;
+        let index =
+            LANGUAGES.iter().position(|l| *l == language).ok_or_else(|| AsrError::UnknownLanguage(language.into()))?;
         let s = self.special;
-        let mut tokens = vec![
-            s.sot,
-            s.first_language + index as u32,
-            s.transcribe,
-            s.no_timestamps,
-        ];
+        let mut tokens = vec![s.sot, s.first_language + index as u32, s.transcribe, s.no_timestamps];
         let prompt_len = tokens.len();
         for step in 0..max_tokens {
             let input = Tensor::new(tokens.as_slice(), &self.device)?.unsqueeze(0)?;
-            let hidden = self
-                .model
-                .decoder
-                .forward(&input, audio_features, step == 0)?;
+            let hidden = self.model.decoder.forward(&input, audio_features, step == 0)?;
             let last = hidden.dim(1)? - 1;
-            let logits = self
-                .model
-                .decoder
-                .final_linear(&hidden.i((..1, last..))?)?
-                .i(0)?
-                .i(0)?;
-            let mask = if step == 0 {
-                &self.suppress_at_begin
-            } else {
-                &self.suppress
-            };
-            let next = logits
-                .broadcast_add(mask)?
-                .argmax(D::Minus1)?
-                .to_scalar::<u32>()?;
+            let logits = self.model.decoder.final_linear(&hidden.i((..1, last..))?)?.i(0)?.i(0)?;
+            let mask = if step == 0 { &self.suppress_at_begin } else { &self.suppress };
+            let next = logits.broadcast_add(mask)?.argmax(D::Minus1)?.to_scalar::<u32>()?;
             if next == s.eot {
                 break;
             }
@@ -177,11 +136,7 @@ impl Recognizer for CandleWhisper {
         Backend::Candle
     }
 
-    fn transcribe(
-        &mut self,
-        samples: &[f32],
-        params: &DecodeParams,
-    ) -> Result<Transcript, AsrError> {
+    fn transcribe(&mut self, samples: &[f32], params: &DecodeParams) -> Result<Transcript, AsrError> {
         let mut text = String::new();
         let mut language = params.language.clone();
         for window in samples.chunks(WINDOW_SAMPLES) {
@@ -191,21 +146,14 @@ impl Recognizer for CandleWhisper {
                 Some(lang) => lang.clone(),
                 None => self.detect_language(&audio_features)?,
             };
-            let tokens =
-                self.decode_window(&audio_features, &lang, params.max_tokens_per_window)?;
+            let tokens = self.decode_window(&audio_features, &lang, params.max_tokens_per_window)?;
             let piece = self
                 .tokenizer
                 .decode(&tokens, true)
-                .map_err(|e| AsrError::Model {
-                    dir: Default::default(),
-                    message: format!("decoding tokens: {e}"),
-                })?;
+                .map_err(|e| AsrError::Model { dir: Default::default(), message: format!("decoding tokens: {e}") })?;
             text.push_str(&piece);
             language.get_or_insert(lang);
         }
-        Ok(Transcript {
-            text: text.trim().to_string(),
-            language: language.unwrap_or_else(|| "en".into()),
-        })
+        Ok(Transcript { text: text.trim().to_string(), language: language.unwrap_or_else(|| "en".into()) })
     }
 }

@@ -21,13 +21,10 @@ pub const WINDOW_FRAMES: usize = WINDOW_SAMPLES / HOP_LENGTH;
 /// librosa's Slaney-style mel filterbank, row-major `[n_mels, n_fft / 2 + 1]`.
 pub fn mel_filters(sample_rate: usize, n_fft: usize, n_mels: usize) -> Vec<f32> {
     let n_freq = n_fft / 2 + 1;
-    let fft_freqs: Vec<f64> = (0..n_freq)
-        .map(|i| i as f64 * sample_rate as f64 / n_fft as f64)
-        .collect();
+    let fft_freqs: Vec<f64> = (0..n_freq).map(|i| i as f64 * sample_rate as f64 / n_fft as f64).collect();
     let (min_mel, max_mel) = (hz_to_mel(0.0), hz_to_mel(sample_rate as f64 / 2.0));
-    let mel_points: Vec<f64> = (0..n_mels + 2)
-        .map(|i| mel_to_hz(min_mel + (max_mel - min_mel) * i as f64 / (n_mels + 1) as f64))
-        .collect();
+    let mel_points: Vec<f64> =
+        (0..n_mels + 2).map(|i| mel_to_hz(min_mel + (max_mel - min_mel) * i as f64 / (n_mels + 1) as f64)).collect();
     let mut filters = vec![0f32; n_mels * n_freq];
     for m in 0..n_mels {
         let (left, centre, right) = (mel_points[m], mel_points[m + 1], mel_points[m + 2]);
@@ -79,17 +76,10 @@ pub struct MelFrontEnd {
 impl MelFrontEnd {
     pub fn new(n_mels: usize) -> Self {
         let window = (0..N_FFT)
-            .map(|i| {
-                (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / N_FFT as f64).cos()) as f32
-            })
+            .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / N_FFT as f64).cos()) as f32)
             .collect();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT);
-        Self {
-            n_mels,
-            filters: mel_filters(SAMPLE_RATE, N_FFT, n_mels),
-            window,
-            fft,
-        }
+        Self { n_mels, filters: mel_filters(SAMPLE_RATE, N_FFT, n_mels), window, fft }
     }
 
     pub fn n_mels(&self) -> usize {
@@ -165,25 +155,18 @@ mod tests {
         assert_eq!(filters[0], 0.0);
         // Value of librosa.filters.mel(sr=16000, n_fft=400, n_mels=80)[1, 1] (Slaney),
         // from a NumPy transcription of librosa's formula.
-        assert!(
-            (filters[201 + 1] - 0.001_990_822).abs() < 1e-8,
-            "{}",
-            filters[202]
-        );
+        assert!((filters[201 + 1] - 0.001_990_822).abs() < 1e-8, "{}", filters[202]);
     }
 
     #[test]
     fn a_tone_lights_up_the_right_band() {
-        let tone: Vec<f32> = (0..SAMPLE_RATE)
-            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin())
-            .collect();
+        let tone: Vec<f32> =
+            (0..SAMPLE_RATE).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin()).collect();
         let front = MelFrontEnd::new(80);
         let (mel, frames) = front.compute(&tone, 0);
         assert_eq!(frames, 100);
         let frame = 50;
-        let loudest = (0..80)
-            .max_by(|&a, &b| mel[a * frames + frame].total_cmp(&mel[b * frames + frame]))
-            .unwrap();
+        let loudest = (0..80).max_by(|&a, &b| mel[a * frames + frame].total_cmp(&mel[b * frames + frame])).unwrap();
         // 1 kHz sits at mel 15 of 0..~45.2 on the Slaney scale: band ≈ 80 × 15 / 45.2 ≈ 26.
         assert!((25..=27).contains(&loudest), "loudest band {loudest}");
     }

@@ -62,11 +62,7 @@ pub struct Transcript {
 /// A speech recogniser: 16 kHz mono samples in, text out.
 pub trait Recognizer {
     fn backend(&self) -> Backend;
-    fn transcribe(
-        &mut self,
-        samples: &[f32],
-        params: &DecodeParams,
-    ) -> Result<Transcript, AsrError>;
+    fn transcribe(&mut self, samples: &[f32], params: &DecodeParams) -> Result<Transcript, AsrError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -77,16 +73,11 @@ pub enum Backend {
 }
 
 /// Loads the installed Whisper model with the chosen backend.
-pub fn load_recognizer(
-    model: &InstalledModel,
-    backend: Backend,
-) -> Result<Box<dyn Recognizer>, AsrError> {
+pub fn load_recognizer(model: &InstalledModel, backend: Backend) -> Result<Box<dyn Recognizer>, AsrError> {
     match backend {
         Backend::Candle => Ok(Box::new(candle_whisper::CandleWhisper::load(&model.dir)?)),
         #[cfg(feature = "whisper-cpp")]
-        Backend::WhisperCpp => Ok(Box::new(whisper_cpp::WhisperCpp::load(
-            &model.file("ggml-model.bin"),
-        )?)),
+        Backend::WhisperCpp => Ok(Box::new(whisper_cpp::WhisperCpp::load(&model.file("ggml-model.bin"))?)),
         #[cfg(not(feature = "whisper-cpp"))]
         Backend::WhisperCpp => Err(AsrError::BackendMissing("whisper-cpp")),
     }
@@ -94,11 +85,10 @@ pub fn load_recognizer(
 
 /// Whisper's language codes, in token order (`<|en|>` is the first language token).
 pub const LANGUAGES: [&str; 99] = [
-    "en", "zh", "de", "es", "ru", "ko", "fr", "ja", "pt", "tr", "pl", "ca", "nl", "ar", "sv", "it",
-    "id", "hi", "fi", "vi", "he", "uk", "el", "ms", "cs", "ro", "da", "hu", "ta", "no", "th", "ur",
-    "hr", "bg", "lt", "la", "mi", "ml", "cy", "sk", "te", "fa", "lv", "bn", "sr", "az", "sl", "kn",
-    "et", "mk", "br", "eu", "is", "hy", "ne", "mn", "bs", "kk", "sq", "sw", "gl", "mr", "pa", "si",
-    "km", "sn", "yo", "so", "af", "oc", "ka", "be", "tg", "sd", "gu", "am", "yi", "lo", "uz", "fo",
-    "ht", "ps", "tk", "nn", "mt", "sa", "lb", "my", "bo", "tl", "mg", "as", "tt", "haw", "ln",
+    "en", "zh", "de", "es", "ru", "ko", "fr", "ja", "pt", "tr", "pl", "ca", "nl", "ar", "sv", "it", "id", "hi", "fi",
+    "vi", "he", "uk", "el", "ms", "cs", "ro", "da", "hu", "ta", "no", "th", "ur", "hr", "bg", "lt", "la", "mi", "ml",
+    "cy", "sk", "te", "fa", "lv", "bn", "sr", "az", "sl", "kn", "et", "mk", "br", "eu", "is", "hy", "ne", "mn", "bs",
+    "kk", "sq", "sw", "gl", "mr", "pa", "si", "km", "sn", "yo", "so", "af", "oc", "ka", "be", "tg", "sd", "gu", "am",
+    "yi", "lo", "uz", "fo", "ht", "ps", "tk", "nn", "mt", "sa", "lb", "my", "bo", "tl", "mg", "as", "tt", "haw", "ln",
     "ha", "ba", "jw", "su",
 ];

@@ -13,10 +13,7 @@ pub const SAMPLE_RATE: u32 = 16_000;
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: not a readable WAV file ({message})")]
     Decode { path: PathBuf, message: String },
     #[error("{path}: the recording holds no samples")]
@@ -45,23 +42,14 @@ impl Recording {
 pub fn load_wav(path: &Path) -> Result<Recording, AudioError> {
     let decode_error = |e: hound::Error| match e {
         hound::Error::IoError(source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
-            AudioError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
+            AudioError::Io { path: path.to_path_buf(), source }
         }
-        other => AudioError::Decode {
-            path: path.to_path_buf(),
-            message: other.to_string(),
-        },
+        other => AudioError::Decode { path: path.to_path_buf(), message: other.to_string() },
     };
     let reader = hound::WavReader::open(path).map_err(decode_error)?;
     let spec = reader.spec();
     let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader
-            .into_samples::<f32>()
-            .collect::<Result<_, _>>()
-            .map_err(decode_error)?,
+        hound::SampleFormat::Float => reader.into_samples::<f32>().collect::<Result<_, _>>().map_err(decode_error)?,
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
             reader
@@ -72,17 +60,11 @@ pub fn load_wav(path: &Path) -> Result<Recording, AudioError> {
         }
     };
     if interleaved.is_empty() {
-        return Err(AudioError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(AudioError::Empty { path: path.to_path_buf() });
     }
     let mono = downmix(&interleaved, spec.channels as usize);
     let samples = resample(&mono, spec.sample_rate, SAMPLE_RATE)?;
-    Ok(Recording {
-        samples,
-        source_rate: spec.sample_rate,
-        source_channels: spec.channels,
-    })
+    Ok(Recording { samples, source_rate: spec.sample_rate, source_channels: spec.channels })
 }
 
 /// Averages interleaved channels into one.
@@ -90,8 +72,5 @@ pub fn downmix(interleaved: &[f32], channels: usize) -> Vec<f32> {
     if channels <= 1 {
         return interleaved.to_vec();
     }
-    interleaved
-        .chunks_exact(channels)
-        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
-        .collect()
+    interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() / channels as f32).collect()
 }

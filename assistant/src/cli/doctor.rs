@@ -5,7 +5,7 @@ use awal::doctor::{self, Status};
 use super::{print_json, Session};
 
 pub fn run(json: bool, session: &Session) -> anyhow::Result<ExitCode> {
-    let report = doctor::run(&session.config, &session.store, &session.manifest);
+    let report = doctor::run(&session.config, &session.data_dir, &session.store, &session.manifest);
     if json {
         print_json(&report)?;
     } else {
@@ -21,9 +21,5 @@ pub fn run(json: bool, session: &Session) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if report.healthy() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

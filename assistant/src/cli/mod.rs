@@ -14,11 +14,7 @@ use awal::config::Config;
 use awal::models::{Manifest, ModelStore};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "awal",
-    version,
-    about = "Offline voice assistant for village kiosks"
-)]
+#[command(name = "awal", version, about = "Offline voice assistant for village kiosks")]
 pub struct Args {
     /// Configuration file (default: $XDG_CONFIG_HOME/awal/awal.toml if present).
     #[arg(long, global = true, env = "AWAL_CONFIG")]
@@ -53,21 +49,18 @@ enum Command {
 /// What every command needs: the configuration, the manifest and the model store.
 pub struct Session {
     pub config: Config,
+    /// Learner data, drafts and enrolled keywords.
+    pub data_dir: PathBuf,
     pub manifest: Manifest,
     pub store: ModelStore,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = Config::load(args.config.as_deref())?;
-    let manifest =
-        Manifest::load(args.manifest.as_deref()).context("loading the model manifest")?;
+    let manifest = Manifest::load(args.manifest.as_deref()).context("loading the model manifest")?;
     let store = ModelStore::new(config.models_dir(args.models_dir.as_deref()));
-    let _data_dir = config.data_dir(args.data_dir.as_deref());
-    let context = Session {
-        config,
-        manifest,
-        store,
-    };
+    let data_dir = config.data_dir(args.data_dir.as_deref());
+    let context = Session { config, data_dir, manifest, store };
     match args.command {
         Command::Models(command) => models::run(command, &context),
         Command::Doctor { json } => doctor::run(json, &context),

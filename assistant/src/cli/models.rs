@@ -63,14 +63,7 @@ pub enum ModelsCommand {
 pub fn run(command: ModelsCommand, session: &Session) -> anyhow::Result<ExitCode> {
     match command {
         ModelsCommand::List { json } => list(session, json),
-        ModelsCommand::Fetch {
-            ids,
-            pack,
-            source,
-            force,
-            cache_dir,
-            json,
-        } => {
+        ModelsCommand::Fetch { ids, pack, source, force, cache_dir, json } => {
             let entries = selected(session, &ids, pack.as_deref())?;
             let options = FetchOptions {
                 source: source.unwrap_or(session.config.models.source),
@@ -92,12 +85,9 @@ pub fn run(command: ModelsCommand, session: &Session) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
         ModelsCommand::Convert { input, output } => {
-            std::fs::create_dir_all(&output)
-                .with_context(|| format!("creating {}", output.display()))?;
+            std::fs::create_dir_all(&output).with_context(|| format!("creating {}", output.display()))?;
             match import::detect(&input)? {
-                import::WhisperLayout::Ctranslate2 => {
-                    convert::whisper_from_ctranslate2(&input, &output)?
-                }
+                import::WhisperLayout::Ctranslate2 => convert::whisper_from_ctranslate2(&input, &output)?,
                 import::WhisperLayout::HuggingFace => {
                     for name in ["model.safetensors", "config.json", "tokenizer.json"] {
                         std::fs::copy(input.join(name), output.join(name))
@@ -115,21 +105,12 @@ pub fn run(command: ModelsCommand, session: &Session) -> anyhow::Result<ExitCode
     }
 }
 
-fn selected<'m>(
-    session: &'m Session,
-    ids: &[String],
-    pack: Option<&str>,
-) -> anyhow::Result<Vec<&'m ModelEntry>> {
+fn selected<'m>(session: &'m Session, ids: &[String], pack: Option<&str>) -> anyhow::Result<Vec<&'m ModelEntry>> {
     if ids.is_empty() {
         return Ok(session.manifest.pack(pack.unwrap_or("default"))?);
     }
     ids.iter()
-        .map(|id| {
-            session
-                .manifest
-                .model(id)
-                .ok_or_else(|| awal::models::ModelError::UnknownModel(id.clone()).into())
-        })
+        .map(|id| session.manifest.model(id).ok_or_else(|| awal::models::ModelError::UnknownModel(id.clone()).into()))
         .collect()
 }
 
@@ -176,14 +157,8 @@ fn list(session: &Session, json: bool) -> anyhow::Result<ExitCode> {
         println!("models in {}", session.store.root().display());
         for row in rows {
             let state = if row.installed { "installed" } else { "-" };
-            let size = row
-                .download_bytes
-                .map(|b| format!("{:.0} MB", b as f64 / 1e6))
-                .unwrap_or_default();
-            println!(
-                "  {:<28} {:<4} {:<10} {:>7}  {}",
-                row.id, row.role, state, size, row.description
-            );
+            let size = row.download_bytes.map(|b| format!("{:.0} MB", b as f64 / 1e6)).unwrap_or_default();
+            println!("  {:<28} {:<4} {:<10} {:>7}  {}", row.id, row.role, state, size, row.description);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -196,23 +171,13 @@ struct FetchRow<'a> {
     outcome: FetchOutcome,
 }
 
-fn fetch(
-    session: &Session,
-    entries: &[&ModelEntry],
-    options: &FetchOptions,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+fn fetch(session: &Session, entries: &[&ModelEntry], options: &FetchOptions, json: bool) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     for entry in entries {
         if !json && !session.store.is_complete(&entry.id) {
-            eprintln!(
-                "fetching {} ({:.0} MB)",
-                entry.id,
-                entry.download_size() as f64 / 1e6
-            );
+            eprintln!("fetching {} ({:.0} MB)", entry.id, entry.download_size() as f64 / 1e6);
         }
-        let outcome = fetch_model(entry, &session.store, options)
-            .with_context(|| format!("fetching {}", entry.id))?;
+        let outcome = fetch_model(entry, &session.store, options).with_context(|| format!("fetching {}", entry.id))?;
         if !json {
             match &outcome {
                 FetchOutcome::AlreadyInstalled => {
@@ -223,10 +188,7 @@ fn fetch(
                 }
             }
         }
-        rows.push(FetchRow {
-            id: &entry.id,
-            outcome,
-        });
+        rows.push(FetchRow { id: &entry.id, outcome });
     }
     if json {
         print_json(&rows)?;
@@ -235,21 +197,9 @@ fn fetch(
 }
 
 fn verify(session: &Session, ids: Vec<String>, json: bool) -> anyhow::Result<ExitCode> {
-    let ids = if ids.is_empty() {
-        session
-            .store
-            .list()
-            .into_iter()
-            .map(|m| m.record.id)
-            .collect()
-    } else {
-        ids
-    };
+    let ids = if ids.is_empty() { session.store.list().into_iter().map(|m| m.record.id).collect() } else { ids };
     if ids.is_empty() {
-        bail!(
-            "no model is installed in {}",
-            session.store.root().display()
-        );
+        bail!("no model is installed in {}", session.store.root().display());
     }
     let mut reports = Vec::new();
     for id in &ids {
@@ -269,9 +219,5 @@ fn verify(session: &Session, ids: Vec<String>, json: bool) -> anyhow::Result<Exi
             }
         }
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -53,13 +53,9 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
     let id = args.model.as_deref().unwrap_or(&session.config.models.asr);
     let model = session.store.require(id)?;
     let start = Instant::now();
-    let mut recognizer =
-        load_recognizer(&model, args.backend).with_context(|| format!("loading {id}"))?;
+    let mut recognizer = load_recognizer(&model, args.backend).with_context(|| format!("loading {id}"))?;
     let load = ms(start);
-    let params = DecodeParams {
-        language: (args.lang != "auto").then(|| args.lang.clone()),
-        ..DecodeParams::default()
-    };
+    let params = DecodeParams { language: (args.lang != "auto").then(|| args.lang.clone()), ..DecodeParams::default() };
     for file in &args.files {
         let started = Instant::now();
         let recording = load_wav(file)?;
@@ -68,12 +64,7 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
         let transcript = recognizer.transcribe(&recording.samples, &params)?;
         let transcribe = ms(t);
         if args.json {
-            let timings_ms = Timings {
-                load,
-                decode_audio,
-                transcribe,
-                total: ms(started) + load,
-            };
+            let timings_ms = Timings { load, decode_audio, transcribe, total: ms(started) + load };
             println!(
                 "{}",
                 serde_json::to_string(&Output {
@@ -84,12 +75,7 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
                 })?
             );
         } else {
-            println!(
-                "{}: [{}] {}",
-                file.display(),
-                transcript.language,
-                transcript.text
-            );
+            println!("{}: [{}] {}", file.display(), transcript.language, transcript.text);
         }
     }
     Ok(ExitCode::SUCCESS)

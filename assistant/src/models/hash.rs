@@ -30,27 +30,14 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Checks a file's size then sha256 against what is expected.
-pub fn verify_file(
-    path: &Path,
-    size: u64,
-    sha256: &str,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Result<()> {
+pub fn verify_file(path: &Path, size: u64, sha256: &str, progress: Option<&indicatif::ProgressBar>) -> Result<()> {
     let found = std::fs::metadata(path).map_err(ModelError::io(path))?.len();
     if found != size {
-        return Err(ModelError::SizeMismatch {
-            path: path.to_path_buf(),
-            expected: size,
-            found,
-        });
+        return Err(ModelError::SizeMismatch { path: path.to_path_buf(), expected: size, found });
     }
     let found = sha256_file(path, progress)?;
     if !found.eq_ignore_ascii_case(sha256) {
-        return Err(ModelError::HashMismatch {
-            path: path.to_path_buf(),
-            expected: sha256.to_string(),
-            found,
-        });
+        return Err(ModelError::HashMismatch { path: path.to_path_buf(), expected: sha256.to_string(), found });
     }
     Ok(())
 }

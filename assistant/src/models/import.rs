@@ -33,10 +33,7 @@ impl WhisperLayout {
 
 /// Works out which layout a directory holds.
 pub fn detect(dir: &Path) -> Result<WhisperLayout> {
-    let unknown = |message: String| ModelError::Invalid {
-        path: dir.to_path_buf(),
-        message,
-    };
+    let unknown = |message: String| ModelError::Invalid { path: dir.to_path_buf(), message };
     if !dir.is_dir() {
         return Err(unknown("not a directory".into()));
     }
@@ -48,16 +45,12 @@ pub fn detect(dir: &Path) -> Result<WhisperLayout> {
         let config = fs::read_to_string(dir.join("config.json")).unwrap_or_default();
         let model_type = serde_json::from_str::<serde_json::Value>(&config)
             .ok()
-            .and_then(|v| {
-                v.get("model_type")
-                    .and_then(|t| t.as_str())
-                    .map(String::from)
-            });
+            .and_then(|v| v.get("model_type").and_then(|t| t.as_str()).map(String::from));
         return match model_type.as_deref() {
             Some("whisper") => Ok(WhisperLayout::HuggingFace),
-            other => Err(unknown(format!(
-                "model.safetensors with config.json model_type {other:?}, not a Whisper model"
-            ))),
+            other => {
+                Err(unknown(format!("model.safetensors with config.json model_type {other:?}, not a Whisper model")))
+            }
         };
     }
     let mut bins: Vec<PathBuf> = fs::read_dir(dir)
@@ -96,9 +89,7 @@ pub fn import(dir: &Path, id: &str, store: &ModelStore) -> Result<InstalledModel
     let out = staging.path();
     let copy = |name: &str| -> Result<()> {
         let from = dir.join(name);
-        fs::copy(&from, out.join(name))
-            .map(|_| ())
-            .map_err(ModelError::io(&from))
+        fs::copy(&from, out.join(name)).map(|_| ()).map_err(ModelError::io(&from))
     };
     match &layout {
         WhisperLayout::Ctranslate2 => convert::whisper_from_ctranslate2(dir, out)?,
@@ -112,28 +103,14 @@ pub fn import(dir: &Path, id: &str, store: &ModelStore) -> Result<InstalledModel
             fs::copy(file, out.join("ggml-model.bin")).map_err(ModelError::io(file))?;
         }
     }
-    let origin = Origin::Import {
-        path: dir.display().to_string(),
-        detected_format: layout.name().to_string(),
-    };
+    let origin = Origin::Import { path: dir.display().to_string(), detected_format: layout.name().to_string() };
     store.commit(staging, Role::Asr, origin)
 }
 
 /// A model id from a directory name: lowercase letters, digits, `-`, `.`, `_`.
 pub fn id_from_dir(dir: &Path) -> String {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_else(|| "imported".into());
-    let id: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-._".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_else(|| "imported".into());
+    let id: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '-' }).collect();
     id.trim_matches(['-', '.']).to_string()
 }

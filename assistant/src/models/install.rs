@@ -25,10 +25,7 @@ pub enum Origin {
     /// Fetched from a manifest entry, through the named source (`pypi`, `hub`).
     Manifest { source: String },
     /// Imported by `awal models import` from a directory.
-    Import {
-        path: String,
-        detected_format: String,
-    },
+    Import { path: String, detected_format: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -107,19 +104,14 @@ impl ModelStore {
 
     /// The installed model, or an error saying how to fetch it.
     pub fn require(&self, id: &str) -> Result<InstalledModel> {
-        self.installed(id)
-            .ok_or_else(|| ModelError::NotInstalled(id.to_string()))
+        self.installed(id).ok_or_else(|| ModelError::NotInstalled(id.to_string()))
     }
 
     /// Cheap completeness check (record present, every file of the right size):
     /// what a repeated `fetch` uses to do nothing quickly. `verify` hashes.
     pub fn is_complete(&self, id: &str) -> bool {
         self.installed(id).is_some_and(|model| {
-            model
-                .record
-                .files
-                .iter()
-                .all(|f| fs::metadata(model.file(&f.name)).is_ok_and(|m| m.len() == f.size))
+            model.record.files.iter().all(|f| fs::metadata(model.file(&f.name)).is_ok_and(|m| m.len() == f.size))
         })
     }
 
@@ -139,11 +131,7 @@ impl ModelStore {
     }
 
     /// Hashes every file of an installed model against its record.
-    pub fn verify(
-        &self,
-        id: &str,
-        progress: Option<&indicatif::ProgressBar>,
-    ) -> Result<VerifyReport> {
+    pub fn verify(&self, id: &str, progress: Option<&indicatif::ProgressBar>) -> Result<VerifyReport> {
         let model = self.require(id)?;
         let mut problems = Vec::new();
         for file in &model.record.files {
@@ -152,11 +140,7 @@ impl ModelStore {
                 problems.push(e.to_string());
             }
         }
-        Ok(VerifyReport {
-            id: id.to_string(),
-            dir: model.dir,
-            problems,
-        })
+        Ok(VerifyReport { id: id.to_string(), dir: model.dir, problems })
     }
 
     /// A fresh staging directory for `id`, after removing leftovers of
@@ -168,10 +152,7 @@ impl ModelStore {
             .prefix(&format!("{STAGING_PREFIX}{id}-"))
             .tempdir_in(&self.root)
             .map_err(ModelError::io(&self.root))?;
-        Ok(Staging {
-            dir,
-            id: id.to_string(),
-        })
+        Ok(Staging { dir, id: id.to_string() })
     }
 
     fn remove_stale_staging(&self, id: &str) {
@@ -199,20 +180,13 @@ impl ModelStore {
         let mut files = Vec::new();
         for name in names {
             let path = staged.join(&name);
+            // Some writers (safetensors) create files owner-only; models are shared read-only.
+            set_readable(&path)?;
             sync_file(&path)?;
             let size = fs::metadata(&path).map_err(ModelError::io(&path))?.len();
-            files.push(RecordedFile {
-                sha256: sha256_file(&path, None)?,
-                name,
-                size,
-            });
+            files.push(RecordedFile { sha256: sha256_file(&path, None)?, name, size });
         }
-        let record = InstallRecord {
-            id: staging.id.clone(),
-            role,
-            origin,
-            files,
-        };
+        let record = InstallRecord { id: staging.id.clone(), role, origin, files };
         let record_path = staged.join(RECORD_FILE);
         let json = serde_json::to_string_pretty(&record).expect("records serialise");
         fs::write(&record_path, json).map_err(ModelError::io(&record_path))?;
@@ -224,9 +198,7 @@ impl ModelStore {
         if target.exists() {
             // Move the old install aside first so the rename below is atomic;
             // without a record it can never be mistaken for a valid model.
-            let old = self
-                .root
-                .join(format!("{STAGING_PREFIX}{}-old", staging.id));
+            let old = self.root.join(format!("{STAGING_PREFIX}{}-old", staging.id));
             let _ = fs::remove_dir_all(&old);
             fs::rename(&target, &old).map_err(ModelError::io(&target))?;
             let _ = fs::remove_file(old.join(RECORD_FILE));
@@ -236,10 +208,7 @@ impl ModelStore {
             fs::rename(&staged, &target).map_err(ModelError::io(&target))?;
         }
         sync_dir(&self.root)?;
-        Ok(InstalledModel {
-            dir: target,
-            record,
-        })
+        Ok(InstalledModel { dir: target, record })
     }
 }
 
@@ -255,16 +224,23 @@ impl Staging {
     }
 }
 
+#[cfg(unix)]
+fn set_readable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o644)).map_err(ModelError::io(path))
+}
+
+#[cfg(not(unix))]
+fn set_readable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
 fn sync_file(path: &Path) -> Result<()> {
-    fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(ModelError::io(path))
+    fs::File::open(path).and_then(|f| f.sync_all()).map_err(ModelError::io(path))
 }
 
 fn sync_dir(path: &Path) -> Result<()> {
-    fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(ModelError::io(path))
+    fs::File::open(path).and_then(|f| f.sync_all()).map_err(ModelError::io(path))
 }
 
 #[cfg(test)]
@@ -274,15 +250,7 @@ mod tests {
     fn staged_model(store: &ModelStore, id: &str, content: &[u8]) -> InstalledModel {
         let staging = store.stage(id).unwrap();
         fs::write(staging.path().join("weights.bin"), content).unwrap();
-        store
-            .commit(
-                staging,
-                Role::Lm,
-                Origin::Manifest {
-                    source: "test".into(),
-                },
-            )
-            .unwrap()
+        store.commit(staging, Role::Lm, Origin::Manifest { source: "test".into() }).unwrap()
     }
 
     #[test]
@@ -299,11 +267,7 @@ mod tests {
         fs::write(&path, bytes).unwrap();
         let report = store.verify("m", None).unwrap();
         assert!(!report.ok());
-        assert!(
-            report.problems[0].contains("weights.bin"),
-            "{:?}",
-            report.problems
-        );
+        assert!(report.problems[0].contains("weights.bin"), "{:?}", report.problems);
     }
 
     #[test]
@@ -312,20 +276,13 @@ mod tests {
         let store = ModelStore::new(root.path());
         staged_model(&store, "m", b"one");
         staged_model(&store, "m", b"two!");
-        assert_eq!(
-            fs::read(store.model_dir("m").join("weights.bin")).unwrap(),
-            b"two!"
-        );
+        assert_eq!(fs::read(store.model_dir("m").join("weights.bin")).unwrap(), b"two!");
 
         let staging = store.stage("other").unwrap();
         fs::write(staging.path().join("half.bin"), b"half").unwrap();
         drop(staging);
         assert!(store.installed("other").is_none());
-        let leftovers: Vec<_> = fs::read_dir(root.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
+        let leftovers: Vec<_> = fs::read_dir(root.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("m")]);
     }
 }

@@ -106,52 +106,35 @@ impl Manifest {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let manifest: Manifest = toml::from_str(text).map_err(|e| ModelError::Manifest {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let manifest: Manifest = toml::from_str(text)
+            .map_err(|e| ModelError::Manifest { path: path.display().to_string(), message: e.to_string() })?;
         manifest.check(path)?;
         Ok(manifest)
     }
 
     fn check(&self, path: &Path) -> Result<()> {
-        let fail = |message: String| ModelError::Manifest {
-            path: path.display().to_string(),
-            message,
-        };
+        let fail = |message: String| ModelError::Manifest { path: path.display().to_string(), message };
         let mut seen = std::collections::HashSet::new();
         for model in &self.models {
             if !seen.insert(model.id.as_str()) {
                 return Err(fail(format!("model id `{}` appears twice", model.id)));
             }
             for file in &model.files {
-                let is_hex =
-                    file.sha256.len() == 64 && file.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+                let is_hex = file.sha256.len() == 64 && file.sha256.bytes().all(|b| b.is_ascii_hexdigit());
                 if !is_hex {
-                    return Err(fail(format!(
-                        "{}/{}: sha256 must be 64 hex digits",
-                        model.id, file.name
-                    )));
+                    return Err(fail(format!("{}/{}: sha256 must be 64 hex digits", model.id, file.name)));
                 }
                 if file.hub.is_none() && file.pypi.is_empty() {
-                    return Err(fail(format!(
-                        "{}/{}: no source (hub or pypi)",
-                        model.id, file.name
-                    )));
+                    return Err(fail(format!("{}/{}: no source (hub or pypi)", model.id, file.name)));
                 }
                 if file.name.contains('/') || file.name.starts_with('.') {
-                    return Err(fail(format!(
-                        "{}/{}: file names are plain names",
-                        model.id, file.name
-                    )));
+                    return Err(fail(format!("{}/{}: file names are plain names", model.id, file.name)));
                 }
             }
         }
         for (pack, ids) in &self.packs {
             if let Some(missing) = ids.iter().find(|id| self.model(id).is_none()) {
-                return Err(fail(format!(
-                    "pack `{pack}` names unknown model `{missing}`"
-                )));
+                return Err(fail(format!("pack `{pack}` names unknown model `{missing}`")));
             }
         }
         Ok(())
@@ -163,10 +146,7 @@ impl Manifest {
 
     /// The models of a pack, in the pack's order.
     pub fn pack(&self, name: &str) -> Result<Vec<&ModelEntry>> {
-        let ids = self
-            .packs
-            .get(name)
-            .ok_or_else(|| ModelError::UnknownPack(name.to_string()))?;
+        let ids = self.packs.get(name).ok_or_else(|| ModelError::UnknownPack(name.to_string()))?;
         Ok(ids.iter().filter_map(|id| self.model(id)).collect())
     }
 }
@@ -207,14 +187,10 @@ mod tests {
             sha256 = "abc"
             hub = "http://127.0.0.1/x"
         "#;
-        let err = Manifest::parse(bad_hash, Path::new("m.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Manifest::parse(bad_hash, Path::new("m.toml")).unwrap_err().to_string();
         assert!(err.contains("64 hex digits"), "{err}");
         let unknown = "colour = 1\nmodels = []";
-        let err = Manifest::parse(unknown, Path::new("m.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Manifest::parse(unknown, Path::new("m.toml")).unwrap_err().to_string();
         assert!(err.contains("colour"), "{err}");
     }
 }

@@ -29,23 +29,11 @@ pub enum ModelError {
     #[error("no pack `{0}` in the manifest")]
     UnknownPack(String),
     #[error("{path}: sha256 mismatch: expected {expected}, found {found}; the file is corrupt or from another source, nothing was installed")]
-    HashMismatch {
-        path: PathBuf,
-        expected: String,
-        found: String,
-    },
+    HashMismatch { path: PathBuf, expected: String, found: String },
     #[error("{path}: expected {expected} bytes, found {found}")]
-    SizeMismatch {
-        path: PathBuf,
-        expected: u64,
-        found: u64,
-    },
+    SizeMismatch { path: PathBuf, expected: u64, found: u64 },
     #[error("{path} at byte offset {offset}: {message}")]
-    Format {
-        path: PathBuf,
-        offset: u64,
-        message: String,
-    },
+    Format { path: PathBuf, offset: u64, message: String },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("no source could provide `{file}`: {reasons}")]
@@ -55,10 +43,7 @@ pub enum ModelError {
     #[error("download of {url} failed: {message}")]
     Download { url: String, message: String },
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("model `{0}` is not installed: run `awal models fetch {0}`")]
     NotInstalled(String),
     #[error("{0}")]

@@ -14,12 +14,7 @@ pub struct TinyDims {
 }
 
 // Whisper's feed-forward width is always 4 × d_model (candle assumes it).
-pub const TINY: TinyDims = TinyDims {
-    d_model: 8,
-    heads: 2,
-    layers: 1,
-    ffn: 32,
-};
+pub const TINY: TinyDims = TinyDims { d_model: 8, heads: 2, layers: 1, ffn: 32 };
 const VOCAB: usize = 51865;
 const N_MELS: usize = 80;
 
@@ -31,8 +26,7 @@ struct Writer {
 
 impl Writer {
     fn string(&mut self, s: &str) {
-        self.out
-            .extend_from_slice(&((s.len() + 1) as u16).to_le_bytes());
+        self.out.extend_from_slice(&((s.len() + 1) as u16).to_le_bytes());
         self.out.extend_from_slice(s.as_bytes());
         self.out.push(0);
     }
@@ -57,8 +51,7 @@ impl Writer {
         self.out.extend_from_slice(&((n * 2) as u32).to_le_bytes());
         for _ in 0..n {
             let v = value.unwrap_or_else(|| self.random());
-            self.out
-                .extend_from_slice(&half::f16::from_f32(v).to_le_bytes());
+            self.out.extend_from_slice(&half::f16::from_f32(v).to_le_bytes());
         }
     }
 
@@ -86,16 +79,8 @@ impl Writer {
 /// tokenizer.json copied from `tokenizer`) into `dir`.
 pub fn write_tiny_whisper(dir: &Path, dims: &TinyDims, tokenizer: &Path) {
     let d = dims.d_model;
-    let mut w = Writer {
-        out: Vec::new(),
-        count: 0,
-        seed: 0x1234_5678,
-    };
-    let mut body = Writer {
-        out: Vec::new(),
-        count: 0,
-        seed: w.seed,
-    };
+    let mut w = Writer { out: Vec::new(), count: 0, seed: 0x1234_5678 };
+    let mut body = Writer { out: Vec::new(), count: 0, seed: w.seed };
     body.tensor("encoder/conv1/weight", &[d, N_MELS, 3], None);
     body.tensor("encoder/conv1/bias", &[d], None);
     body.tensor("encoder/conv2/weight", &[d, d, 3], None);
@@ -133,10 +118,7 @@ pub fn write_tiny_whisper(dir: &Path, dims: &TinyDims, tokenizer: &Path) {
     w.string("decoder/projection/weight");
     w.string("decoder/embeddings/weight");
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::File::create(dir.join("model.bin"))
-        .unwrap()
-        .write_all(&w.out)
-        .unwrap();
+    std::fs::File::create(dir.join("model.bin")).unwrap().write_all(&w.out).unwrap();
     std::fs::write(
         dir.join("config.json"),
         r#"{"suppress_ids": [1, 2], "suppress_ids_begin": [220, 50257], "lang_ids": [50259]}"#,

@@ -37,12 +37,7 @@ pub fn serve(payload: Vec<u8>, throttle: Option<Duration>) -> Server {
                     }
                 }
                 seen.lock().unwrap().push(range.clone());
-                let start: usize = range
-                    .split('-')
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0)
-                    .min(payload.len());
+                let start: usize = range.split('-').next().and_then(|s| s.parse().ok()).unwrap_or(0).min(payload.len());
                 let mut stream = stream;
                 let head = if start > 0 {
                     format!(
@@ -53,10 +48,7 @@ pub fn serve(payload: Vec<u8>, throttle: Option<Duration>) -> Server {
                         payload.len()
                     )
                 } else {
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        payload.len()
-                    )
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", payload.len())
                 };
                 if stream.write_all(head.as_bytes()).is_err() {
                     return;

@@ -33,11 +33,8 @@ pub fn real_model(id: &str) -> InstalledModel {
 pub fn espeak_clip(text: &str, voice: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("speech");
     std::fs::create_dir_all(&dir).unwrap();
-    let name: String = format!("{voice}-{text}")
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '_' })
-        .take(80)
-        .collect();
+    let name: String =
+        format!("{voice}-{text}").chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).take(80).collect();
     let path = dir.join(format!("{name}.wav"));
     if !path.exists() {
         let status = Command::new("espeak-ng")
@@ -45,7 +42,9 @@ pub fn espeak_clip(text: &str, voice: &str) -> PathBuf {
             .arg(&path)
             .arg(text)
             .status()
-            .unwrap_or_else(|e| panic!("espeak-ng is needed for speech fixtures ({e}): apt-get install espeak-ng, or run scripts/test"));
+            .unwrap_or_else(|e| {
+                panic!("espeak-ng is needed for speech fixtures ({e}): apt-get install espeak-ng, or run scripts/test")
+            });
         assert!(status.success(), "espeak-ng failed on {text:?}");
     }
     path
@@ -54,11 +53,7 @@ pub fn espeak_clip(text: &str, voice: &str) -> PathBuf {
 /// The human "front center" recording shipped by Debian's alsa-utils.
 pub fn front_center() -> PathBuf {
     let path = PathBuf::from("/usr/share/sounds/alsa/Front_Center.wav");
-    assert!(
-        path.is_file(),
-        "{} is missing: apt-get install alsa-utils, or run scripts/test",
-        path.display()
-    );
+    assert!(path.is_file(), "{} is missing: apt-get install alsa-utils, or run scripts/test", path.display());
     path
 }
 
@@ -69,15 +64,7 @@ pub fn awal() -> Command {
 
 /// Lower case, letters, digits and spaces only: transcripts compared "case and punctuation aside".
 pub fn normalise(text: &str) -> String {
-    let kept: String = text
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_lowercase().next().unwrap()
-            } else {
-                ' '
-            }
-        })
-        .collect();
+    let kept: String =
+        text.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap() } else { ' ' }).collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -70,17 +70,10 @@ impl Ct2Model {
         // SAFETY: the map is read-only and the installer never writes to the
         // file while it is open.
         let map = unsafe { Mmap::map(&file) }.map_err(ModelError::io(path))?;
-        let mut reader = Reader {
-            bytes: &map,
-            offset: 0,
-            path,
-        };
+        let mut reader = Reader { bytes: &map, offset: 0, path };
         let version = reader.u32()?;
         if !(5..=6).contains(&version) {
-            return Err(reader.error(
-                0,
-                format!("not a CTranslate2 model: version {version}, expected 5 or 6"),
-            ));
+            return Err(reader.error(0, format!("not a CTranslate2 model: version {version}, expected 5 or 6")));
         }
         let spec = reader.string()?;
         let revision = reader.u32()?;
@@ -89,67 +82,40 @@ impl Ct2Model {
         for _ in 0..count {
             let name = reader.string()?;
             let rank = reader.u8()? as usize;
-            let shape = (0..rank)
-                .map(|_| reader.u32().map(|d| d as usize))
-                .collect::<Result<Vec<_>>>()?;
+            let shape = (0..rank).map(|_| reader.u32().map(|d| d as usize)).collect::<Result<Vec<_>>>()?;
             let dtype_at = reader.offset;
             let code = reader.u8()?;
-            let dtype = Ct2Dtype::from_code(code).ok_or_else(|| {
-                reader.error(
-                    dtype_at,
-                    format!("variable `{name}`: unknown dtype code {code}"),
-                )
-            })?;
+            let dtype = Ct2Dtype::from_code(code)
+                .ok_or_else(|| reader.error(dtype_at, format!("variable `{name}`: unknown dtype code {code}")))?;
             let bytes_at = reader.offset;
             let byte_count = reader.u32()? as usize;
             let expected = shape.iter().product::<usize>() * dtype.size();
             if byte_count != expected {
                 return Err(reader.error(
                     bytes_at,
-                    format!("variable `{name}`: {byte_count} bytes for shape {shape:?} of {dtype:?} (expected {expected})"),
+                    format!(
+                        "variable `{name}`: {byte_count} bytes for shape {shape:?} of {dtype:?} (expected {expected})"
+                    ),
                 ));
             }
             let start = reader.offset;
             reader.skip(byte_count, &name)?;
-            variables.push(Ct2Variable {
-                name,
-                shape,
-                dtype,
-                data: start..reader.offset,
-            });
+            variables.push(Ct2Variable { name, shape, dtype, data: start..reader.offset });
         }
-        let alias_count = if version >= 6 {
-            reader.u32()? as usize
-        } else {
-            0
-        };
+        let alias_count = if version >= 6 { reader.u32()? as usize } else { 0 };
         let mut aliases = Vec::with_capacity(alias_count.min(10_000));
         for _ in 0..alias_count {
             aliases.push((reader.string()?, reader.string()?));
         }
         if reader.offset != map.len() {
-            return Err(reader.error(
-                reader.offset,
-                format!("{} unexpected trailing bytes", map.len() - reader.offset),
-            ));
+            return Err(reader.error(reader.offset, format!("{} unexpected trailing bytes", map.len() - reader.offset)));
         }
         drop(reader);
-        Ok(Self {
-            path: path.to_path_buf(),
-            spec,
-            revision,
-            variables,
-            aliases,
-            map,
-        })
+        Ok(Self { path: path.to_path_buf(), spec, revision, variables, aliases, map })
     }
 
     pub fn variable(&self, name: &str) -> Option<&Ct2Variable> {
-        let target = self
-            .aliases
-            .iter()
-            .find(|(alias, _)| alias == name)
-            .map_or(name, |(_, t)| t.as_str());
+        let target = self.aliases.iter().find(|(alias, _)| alias == name).map_or(name, |(_, t)| t.as_str());
         self.variables.iter().find(|v| v.name == target)
     }
 
@@ -191,27 +157,19 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn error(&self, offset: usize, message: String) -> ModelError {
-        ModelError::Format {
-            path: self.path.to_path_buf(),
-            offset: offset as u64,
-            message,
-        }
+        ModelError::Format { path: self.path.to_path_buf(), offset: offset as u64, message }
     }
 
     fn take(&mut self, n: usize, what: &str) -> Result<&[u8]> {
-        let end = self
-            .offset
-            .checked_add(n)
-            .filter(|&end| end <= self.bytes.len())
-            .ok_or_else(|| {
-                self.error(
-                    self.offset,
-                    format!(
-                        "file ends while reading {what} ({n} bytes needed, {} left): truncated",
-                        self.bytes.len() - self.offset
-                    ),
-                )
-            })?;
+        let end = self.offset.checked_add(n).filter(|&end| end <= self.bytes.len()).ok_or_else(|| {
+            self.error(
+                self.offset,
+                format!(
+                    "file ends while reading {what} ({n} bytes needed, {} left): truncated",
+                    self.bytes.len() - self.offset
+                ),
+            )
+        })?;
         let slice = &self.bytes[self.offset..end];
         self.offset = end;
         Ok(slice)
@@ -236,7 +194,6 @@ impl Reader<'_> {
         let len = u16::from_le_bytes([b[0], b[1]]) as usize;
         let raw = self.take(len, "a string")?;
         let raw = raw.strip_suffix(&[0]).unwrap_or(raw);
-        String::from_utf8(raw.to_vec())
-            .map_err(|_| self.error(at, "a name that is not UTF-8".to_string()))
+        String::from_utf8(raw.to_vec()).map_err(|_| self.error(at, "a name that is not UTF-8".to_string()))
     }
 }

@@ -46,22 +46,13 @@ impl GgmlHeader {
         let mut file = std::fs::File::open(path).map_err(ModelError::io(path))?;
         let mut raw = [0u8; 48];
         let got = read_up_to(&mut file, &mut raw).map_err(ModelError::io(path))?;
-        let format_error = |offset: u64, message: String| ModelError::Format {
-            path: path.to_path_buf(),
-            offset,
-            message,
-        };
+        let format_error =
+            |offset: u64, message: String| ModelError::Format { path: path.to_path_buf(), offset, message };
         if got < 4 || u32::from_le_bytes(raw[0..4].try_into().unwrap()) != GGML_MAGIC {
-            return Err(format_error(
-                0,
-                "not a whisper.cpp GGML file (bad magic)".into(),
-            ));
+            return Err(format_error(0, "not a whisper.cpp GGML file (bad magic)".into()));
         }
         if got < raw.len() {
-            return Err(format_error(
-                got as u64,
-                "file ends inside the header: truncated".into(),
-            ));
+            return Err(format_error(got as u64, "file ends inside the header: truncated".into()));
         }
         let field = |i: usize| i32::from_le_bytes(raw[4 + 4 * i..8 + 4 * i].try_into().unwrap());
         let header = GgmlHeader {
@@ -78,10 +69,7 @@ impl GgmlHeader {
             ftype: field(10),
         };
         if header.n_vocab <= 0 || header.n_audio_state <= 0 || header.n_mels <= 0 {
-            return Err(format_error(
-                4,
-                format!("implausible hyper-parameters {header:?}"),
-            ));
+            return Err(format_error(4, format!("implausible hyper-parameters {header:?}")));
         }
         Ok(header)
     }
@@ -115,10 +103,8 @@ struct HfDims {
 pub fn export(hf_dir: &Path, out: &Path) -> Result<GgmlHeader> {
     let config_path = hf_dir.join("config.json");
     let text = std::fs::read_to_string(&config_path).map_err(ModelError::io(&config_path))?;
-    let dims: HfDims = serde_json::from_str(&text).map_err(|e| ModelError::Invalid {
-        path: config_path.clone(),
-        message: e.to_string(),
-    })?;
+    let dims: HfDims = serde_json::from_str(&text)
+        .map_err(|e| ModelError::Invalid { path: config_path.clone(), message: e.to_string() })?;
     let header = GgmlHeader {
         n_vocab: dims.vocab_size,
         n_audio_ctx: dims.max_source_positions,
@@ -138,10 +124,8 @@ pub fn export(hf_dir: &Path, out: &Path) -> Result<GgmlHeader> {
     let file = std::fs::File::open(&weights_path).map_err(ModelError::io(&weights_path))?;
     // SAFETY: read-only map of a file nobody writes during the export.
     let map = unsafe { Mmap::map(&file) }.map_err(ModelError::io(&weights_path))?;
-    let weights = SafeTensors::deserialize(&map).map_err(|e| ModelError::Invalid {
-        path: weights_path.clone(),
-        message: e.to_string(),
-    })?;
+    let weights = SafeTensors::deserialize(&map)
+        .map_err(|e| ModelError::Invalid { path: weights_path.clone(), message: e.to_string() })?;
 
     let file = std::fs::File::create(out).map_err(ModelError::io(out))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -172,40 +156,17 @@ fn write_all(
     weights_path: &Path,
 ) -> std::result::Result<(), WriteError> {
     let i32s = |w: &mut dyn Write, values: &[i32]| -> std::io::Result<()> {
-        values
-            .iter()
-            .try_for_each(|v| w.write_all(&v.to_le_bytes()))
+        values.iter().try_for_each(|v| w.write_all(&v.to_le_bytes()))
     };
     w.write_all(&GGML_MAGIC.to_le_bytes())?;
     let h = header;
-    i32s(
-        w,
-        &[
-            h.n_vocab,
-            h.n_audio_ctx,
-            h.n_audio_state,
-            h.n_audio_head,
-            h.n_audio_layer,
-        ],
-    )?;
-    i32s(
-        w,
-        &[
-            h.n_text_ctx,
-            h.n_text_state,
-            h.n_text_head,
-            h.n_text_layer,
-            h.n_mels,
-            h.ftype,
-        ],
-    )?;
+    i32s(w, &[h.n_vocab, h.n_audio_ctx, h.n_audio_state, h.n_audio_head, h.n_audio_layer])?;
+    i32s(w, &[h.n_text_ctx, h.n_text_state, h.n_text_head, h.n_text_layer, h.n_mels, h.ftype])?;
 
     let n_freq = N_FFT / 2 + 1;
     let filters = mel_filters(SAMPLE_RATE, N_FFT, h.n_mels as usize);
     i32s(w, &[h.n_mels, n_freq as i32])?;
-    filters
-        .iter()
-        .try_for_each(|v| w.write_all(&v.to_le_bytes()))?;
+    filters.iter().try_for_each(|v| w.write_all(&v.to_le_bytes()))?;
 
     i32s(w, &[vocabulary.len() as i32])?;
     for token in vocabulary {
@@ -220,10 +181,7 @@ fn write_all(
             continue;
         };
         let view = weights.tensor(&hf_name).map_err(|e| {
-            WriteError::Model(ModelError::Invalid {
-                path: weights_path.to_path_buf(),
-                message: e.to_string(),
-            })
+            WriteError::Model(ModelError::Invalid { path: weights_path.to_path_buf(), message: e.to_string() })
         })?;
         let values = to_f32(view.dtype(), view.data()).ok_or_else(|| {
             WriteError::Model(ModelError::Invalid {
@@ -237,25 +195,14 @@ fn write_all(
             shape.push(1);
         }
         let keep_f32 = shape.len() < 2 || is_conv_bias || name.ends_with("positional_embedding");
-        i32s(
-            w,
-            &[
-                shape.len() as i32,
-                name.len() as i32,
-                if keep_f32 { 0 } else { 1 },
-            ],
-        )?;
+        i32s(w, &[shape.len() as i32, name.len() as i32, if keep_f32 { 0 } else { 1 }])?;
         let dims: Vec<i32> = shape.iter().rev().map(|&d| d as i32).collect();
         i32s(w, &dims)?;
         w.write_all(name.as_bytes())?;
         if keep_f32 {
-            values
-                .iter()
-                .try_for_each(|v| w.write_all(&v.to_le_bytes()))?;
+            values.iter().try_for_each(|v| w.write_all(&v.to_le_bytes()))?;
         } else {
-            values
-                .iter()
-                .try_for_each(|v| w.write_all(&f16::from_f32(*v).to_le_bytes()))?;
+            values.iter().try_for_each(|v| w.write_all(&f16::from_f32(*v).to_le_bytes()))?;
         }
     }
     w.flush()?;
@@ -264,18 +211,9 @@ fn write_all(
 
 fn to_f32(dtype: Dtype, data: &[u8]) -> Option<Vec<f32>> {
     Some(match dtype {
-        Dtype::F32 => data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-        Dtype::F16 => data
-            .chunks_exact(2)
-            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        Dtype::BF16 => data
-            .chunks_exact(2)
-            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
+        Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F16 => data.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
         _ => return None,
     })
 }
@@ -285,18 +223,9 @@ fn to_f32(dtype: Dtype, data: &[u8]) -> Option<Vec<f32>> {
 pub fn openai_name(hf: &str) -> Option<String> {
     let name = hf.strip_prefix("model.")?;
     let fixed = [
-        (
-            "encoder.embed_positions.weight",
-            "encoder.positional_embedding",
-        ),
-        (
-            "decoder.embed_positions.weight",
-            "decoder.positional_embedding",
-        ),
-        (
-            "decoder.embed_tokens.weight",
-            "decoder.token_embedding.weight",
-        ),
+        ("encoder.embed_positions.weight", "encoder.positional_embedding"),
+        ("decoder.embed_positions.weight", "decoder.positional_embedding"),
+        ("decoder.embed_tokens.weight", "decoder.token_embedding.weight"),
     ];
     if let Some((_, to)) = fixed.iter().find(|(from, _)| *from == name) {
         return Some(to.to_string());
@@ -331,10 +260,7 @@ pub fn byte_vocabulary(tokenizer_json: &Path) -> Result<Vec<Vec<u8>>> {
         vocab: HashMap<String, u32>,
     }
     let text = std::fs::read_to_string(tokenizer_json).map_err(ModelError::io(tokenizer_json))?;
-    let invalid = |message: String| ModelError::Invalid {
-        path: tokenizer_json.to_path_buf(),
-        message,
-    };
+    let invalid = |message: String| ModelError::Invalid { path: tokenizer_json.to_path_buf(), message };
     let parsed: TokenizerFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
     let decoder = byte_decoder();
     let mut entries: Vec<(u32, &String)> = parsed
@@ -350,17 +276,12 @@ pub fn byte_vocabulary(tokenizer_json: &Path) -> Result<Vec<Vec<u8>>> {
         .enumerate()
         .map(|(position, (id, token))| {
             if *id as usize != position {
-                return Err(invalid(format!(
-                    "vocabulary ids are not contiguous at id {id}"
-                )));
+                return Err(invalid(format!("vocabulary ids are not contiguous at id {id}")));
             }
             token
                 .chars()
                 .map(|c| {
-                    decoder
-                        .get(&c)
-                        .copied()
-                        .ok_or_else(|| invalid(format!("token {token:?} is not byte-level BPE")))
+                    decoder.get(&c).copied().ok_or_else(|| invalid(format!("token {token:?} is not byte-level BPE")))
                 })
                 .collect()
         })
@@ -370,9 +291,7 @@ pub fn byte_vocabulary(tokenizer_json: &Path) -> Result<Vec<Vec<u8>>> {
 /// GPT-2's byte ↔ printable-character table, inverted: printable bytes map to
 /// themselves, the others to U+0100 onwards.
 fn byte_decoder() -> HashMap<char, u8> {
-    let printable = |b: u8| {
-        (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || (0xAE..=0xFF).contains(&b)
-    };
+    let printable = |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || (0xAE..=0xFF).contains(&b);
     let mut next = 256u32;
     (0u8..=255)
         .map(|b| {
@@ -394,36 +313,15 @@ mod tests {
     #[test]
     fn openai_names_match_whisper_cpp() {
         let cases = [
-            (
-                "model.encoder.layers.3.self_attn.q_proj.weight",
-                "encoder.blocks.3.attn.query.weight",
-            ),
-            (
-                "model.decoder.layers.0.encoder_attn.v_proj.bias",
-                "decoder.blocks.0.cross_attn.value.bias",
-            ),
-            (
-                "model.decoder.layers.5.encoder_attn_layer_norm.weight",
-                "decoder.blocks.5.cross_attn_ln.weight",
-            ),
-            (
-                "model.encoder.layers.1.fc2.bias",
-                "encoder.blocks.1.mlp.2.bias",
-            ),
-            (
-                "model.encoder.layers.1.final_layer_norm.bias",
-                "encoder.blocks.1.mlp_ln.bias",
-            ),
+            ("model.encoder.layers.3.self_attn.q_proj.weight", "encoder.blocks.3.attn.query.weight"),
+            ("model.decoder.layers.0.encoder_attn.v_proj.bias", "decoder.blocks.0.cross_attn.value.bias"),
+            ("model.decoder.layers.5.encoder_attn_layer_norm.weight", "decoder.blocks.5.cross_attn_ln.weight"),
+            ("model.encoder.layers.1.fc2.bias", "encoder.blocks.1.mlp.2.bias"),
+            ("model.encoder.layers.1.final_layer_norm.bias", "encoder.blocks.1.mlp_ln.bias"),
             ("model.encoder.layer_norm.weight", "encoder.ln_post.weight"),
             ("model.decoder.layer_norm.bias", "decoder.ln.bias"),
-            (
-                "model.decoder.embed_tokens.weight",
-                "decoder.token_embedding.weight",
-            ),
-            (
-                "model.encoder.embed_positions.weight",
-                "encoder.positional_embedding",
-            ),
+            ("model.decoder.embed_tokens.weight", "decoder.token_embedding.weight"),
+            ("model.encoder.embed_positions.weight", "encoder.positional_embedding"),
             ("model.encoder.conv1.bias", "encoder.conv1.bias"),
         ];
         for (hf, openai) in cases {

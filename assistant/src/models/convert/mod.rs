@@ -10,12 +10,7 @@ use std::path::Path;
 use crate::models::{ModelError, Result};
 
 /// The files of an installed Whisper model, in every layout Awal's backends read.
-pub const WHISPER_FILES: [&str; 4] = [
-    "model.safetensors",
-    "config.json",
-    "tokenizer.json",
-    "ggml-model.bin",
-];
+pub const WHISPER_FILES: [&str; 4] = ["model.safetensors", "config.json", "tokenizer.json", "ggml-model.bin"];
 
 /// Turns a CTranslate2 Whisper directory (`model.bin`, `config.json`,
 /// `tokenizer.json`) into an installable one in `out_dir`: Hugging Face
@@ -35,8 +30,7 @@ pub fn whisper_from_ctranslate2(ct2_dir: &Path, out_dir: &Path) -> Result<()> {
         .map_err(ModelError::io(ct2_dir.join("config.json")))?;
     whisper_hf::convert(&ct2_dir.join("model.bin"), ct2_config.path(), out_dir)?;
     if ct2_dir != out_dir {
-        std::fs::copy(&tokenizer, out_dir.join("tokenizer.json"))
-            .map_err(ModelError::io(&tokenizer))?;
+        std::fs::copy(&tokenizer, out_dir.join("tokenizer.json")).map_err(ModelError::io(&tokenizer))?;
     }
     ggml::export(out_dir, &out_dir.join("ggml-model.bin"))?;
     Ok(())

@@ -63,67 +63,44 @@ pub fn convert(model_bin: &Path, ct2_config: &Path, out_dir: &Path) -> Result<Wh
         });
     }
     let config_text = std::fs::read_to_string(ct2_config).map_err(ModelError::io(ct2_config))?;
-    let config: Ct2WhisperConfig =
-        serde_json::from_str(&config_text).map_err(|e| ModelError::Invalid {
-            path: ct2_config.to_path_buf(),
-            message: e.to_string(),
-        })?;
+    let config: Ct2WhisperConfig = serde_json::from_str(&config_text)
+        .map_err(|e| ModelError::Invalid { path: ct2_config.to_path_buf(), message: e.to_string() })?;
 
     let dims = read_dims(&model)?;
     let tensors = map_tensors(&model, &dims)?;
     let views: Vec<(String, TensorView)> = tensors
         .iter()
         .map(|t| {
-            let view = TensorView::new(t.dtype, t.shape.clone(), t.data).map_err(|e| {
-                ModelError::Invalid {
-                    path: model_bin.to_path_buf(),
-                    message: format!("{}: {e}", t.name),
-                }
+            let view = TensorView::new(t.dtype, t.shape.clone(), t.data).map_err(|e| ModelError::Invalid {
+                path: model_bin.to_path_buf(),
+                message: format!("{}: {e}", t.name),
             })?;
             Ok((t.name.clone(), view))
         })
         .collect::<Result<_>>()?;
     let out = out_dir.join("model.safetensors");
     let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
-    safetensors::serialize_to_file(views, Some(metadata), &out).map_err(|e| {
-        ModelError::Invalid {
-            path: out.clone(),
-            message: e.to_string(),
-        }
-    })?;
+    safetensors::serialize_to_file(views, Some(metadata), &out)
+        .map_err(|e| ModelError::Invalid { path: out.clone(), message: e.to_string() })?;
 
     let config_out = out_dir.join("config.json");
     let hf_config = hf_config(&dims, &config, tensors[0].dtype);
-    std::fs::write(
-        &config_out,
-        serde_json::to_string_pretty(&hf_config).expect("json"),
-    )
-    .map_err(ModelError::io(&config_out))?;
+    std::fs::write(&config_out, serde_json::to_string_pretty(&hf_config).expect("json"))
+        .map_err(ModelError::io(&config_out))?;
     Ok(dims)
 }
 
 fn read_dims(model: &Ct2Model) -> Result<WhisperDims> {
     let shape = |name: &str| model.require(name).map(|v| v.shape.clone());
     let count_layers = |prefix: &str| {
-        (0..)
-            .take_while(|i| {
-                model
-                    .variable(&format!("{prefix}/layer_{i}/ffn/linear_0/weight"))
-                    .is_some()
-            })
-            .count()
+        (0..).take_while(|i| model.variable(&format!("{prefix}/layer_{i}/ffn/linear_0/weight")).is_some()).count()
     };
     let conv1 = shape("encoder/conv1/weight")?;
     let embeddings = shape("decoder/embeddings/weight")?;
     let ffn = shape("encoder/layer_0/ffn/linear_0/weight")?;
-    let bad = |message: String| ModelError::Invalid {
-        path: model.path.clone(),
-        message,
-    };
+    let bad = |message: String| ModelError::Invalid { path: model.path.clone(), message };
     if conv1.len() != 3 || embeddings.len() != 2 || ffn.len() != 2 {
-        return Err(bad(format!(
-            "unexpected shapes: conv1 {conv1:?}, embeddings {embeddings:?}"
-        )));
+        return Err(bad(format!("unexpected shapes: conv1 {conv1:?}, embeddings {embeddings:?}")));
     }
     Ok(WhisperDims {
         n_mels: conv1[1],
@@ -166,12 +143,7 @@ impl<'a> Mapper<'a> {
     fn copy(&mut self, from: &str, to: String) -> Result<()> {
         let v = self.model.require(from)?;
         let dtype = safetensors_dtype(self.model, v.dtype)?;
-        self.out.push(Tensor {
-            name: to,
-            dtype,
-            shape: v.shape.clone(),
-            data: self.model.bytes(v),
-        });
+        self.out.push(Tensor { name: to, dtype, shape: v.shape.clone(), data: self.model.bytes(v) });
         Ok(())
     }
 
@@ -186,12 +158,7 @@ impl<'a> Mapper<'a> {
                 let mut shape = v.shape.clone();
                 shape[0] /= names.len();
                 let data = &bytes[i * chunk..(i + 1) * chunk];
-                self.out.push(Tensor {
-                    name: name.clone(),
-                    dtype,
-                    shape,
-                    data,
-                });
+                self.out.push(Tensor { name: name.clone(), dtype, shape, data });
             }
         }
         Ok(())
@@ -209,31 +176,16 @@ impl<'a> Mapper<'a> {
 }
 
 fn map_tensors<'a>(model: &'a Ct2Model, dims: &WhisperDims) -> Result<Vec<Tensor<'a>>> {
-    let mut m = Mapper {
-        model,
-        out: Vec::new(),
-    };
+    let mut m = Mapper { model, out: Vec::new() };
     m.linear("encoder/conv1", "model.encoder.conv1")?;
     m.linear("encoder/conv2", "model.encoder.conv2")?;
-    m.copy(
-        "encoder/position_encodings/encodings",
-        "model.encoder.embed_positions.weight".into(),
-    )?;
-    m.copy(
-        "decoder/embeddings/weight",
-        "model.decoder.embed_tokens.weight".into(),
-    )?;
-    m.copy(
-        "decoder/position_encodings/encodings",
-        "model.decoder.embed_positions.weight".into(),
-    )?;
+    m.copy("encoder/position_encodings/encodings", "model.encoder.embed_positions.weight".into())?;
+    m.copy("decoder/embeddings/weight", "model.decoder.embed_tokens.weight".into())?;
+    m.copy("decoder/position_encodings/encodings", "model.decoder.embed_positions.weight".into())?;
     m.norm("encoder/layer_norm", "model.encoder.layer_norm")?;
     m.norm("decoder/layer_norm", "model.decoder.layer_norm")?;
 
-    for (stack, layers) in [
-        ("encoder", dims.n_audio_layer),
-        ("decoder", dims.n_text_layer),
-    ] {
+    for (stack, layers) in [("encoder", dims.n_audio_layer), ("decoder", dims.n_text_layer)] {
         for i in 0..layers {
             let src = format!("{stack}/layer_{i}");
             let dst = format!("model.{stack}.layers.{i}");
@@ -242,48 +194,20 @@ fn map_tensors<'a>(model: &'a Ct2Model, dims: &WhisperDims) -> Result<Vec<Tensor
                 &format!("{src}/self_attention/linear_0/weight"),
                 &[own("q", "weight"), own("k", "weight"), own("v", "weight")],
             )?;
-            m.split(
-                &format!("{src}/self_attention/linear_0/bias"),
-                &[own("q", "bias"), None, own("v", "bias")],
-            )?;
-            m.linear(
-                &format!("{src}/self_attention/linear_1"),
-                &format!("{dst}.self_attn.out_proj"),
-            )?;
-            m.norm(
-                &format!("{src}/self_attention/layer_norm"),
-                &format!("{dst}.self_attn_layer_norm"),
-            )?;
+            m.split(&format!("{src}/self_attention/linear_0/bias"), &[own("q", "bias"), None, own("v", "bias")])?;
+            m.linear(&format!("{src}/self_attention/linear_1"), &format!("{dst}.self_attn.out_proj"))?;
+            m.norm(&format!("{src}/self_attention/layer_norm"), &format!("{dst}.self_attn_layer_norm"))?;
             if stack == "decoder" {
-                let cross =
-                    |p: &str, what: &str| Some(format!("{dst}.encoder_attn.{p}_proj.{what}"));
-                m.linear(
-                    &format!("{src}/attention/linear_0"),
-                    &format!("{dst}.encoder_attn.q_proj"),
-                )?;
-                m.split(
-                    &format!("{src}/attention/linear_1/weight"),
-                    &[cross("k", "weight"), cross("v", "weight")],
-                )?;
-                m.split(
-                    &format!("{src}/attention/linear_1/bias"),
-                    &[None, cross("v", "bias")],
-                )?;
-                m.linear(
-                    &format!("{src}/attention/linear_2"),
-                    &format!("{dst}.encoder_attn.out_proj"),
-                )?;
-                m.norm(
-                    &format!("{src}/attention/layer_norm"),
-                    &format!("{dst}.encoder_attn_layer_norm"),
-                )?;
+                let cross = |p: &str, what: &str| Some(format!("{dst}.encoder_attn.{p}_proj.{what}"));
+                m.linear(&format!("{src}/attention/linear_0"), &format!("{dst}.encoder_attn.q_proj"))?;
+                m.split(&format!("{src}/attention/linear_1/weight"), &[cross("k", "weight"), cross("v", "weight")])?;
+                m.split(&format!("{src}/attention/linear_1/bias"), &[None, cross("v", "bias")])?;
+                m.linear(&format!("{src}/attention/linear_2"), &format!("{dst}.encoder_attn.out_proj"))?;
+                m.norm(&format!("{src}/attention/layer_norm"), &format!("{dst}.encoder_attn_layer_norm"))?;
             }
             m.linear(&format!("{src}/ffn/linear_0"), &format!("{dst}.fc1"))?;
             m.linear(&format!("{src}/ffn/linear_1"), &format!("{dst}.fc2"))?;
-            m.norm(
-                &format!("{src}/ffn/layer_norm"),
-                &format!("{dst}.final_layer_norm"),
-            )?;
+            m.norm(&format!("{src}/ffn/layer_norm"), &format!("{dst}.final_layer_norm"))?;
         }
     }
     Ok(m.out)
