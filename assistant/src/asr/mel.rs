@@ -69,6 +69,8 @@ fn mel_to_hz(mel: f64) -> f64 {
 pub struct MelFrontEnd {
     n_mels: usize,
     filters: Vec<f32>,
+    /// Per filter, the range of frequency bins where its weight is not zero.
+    bands: Vec<std::ops::Range<usize>>,
     window: Vec<f32>,
     fft: Arc<dyn RealToComplex<f32>>,
 }
@@ -79,7 +81,17 @@ impl MelFrontEnd {
             .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / N_FFT as f64).cos()) as f32)
             .collect();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT);
-        Self { n_mels, filters: mel_filters(SAMPLE_RATE, N_FFT, n_mels), window, fft }
+        let filters = mel_filters(SAMPLE_RATE, N_FFT, n_mels);
+        let n_freq = N_FFT / 2 + 1;
+        let bands = (0..n_mels)
+            .map(|m| {
+                let row = &filters[m * n_freq..(m + 1) * n_freq];
+                let first = row.iter().position(|&w| w != 0.0).unwrap_or(0);
+                let last = row.iter().rposition(|&w| w != 0.0).map_or(0, |i| i + 1);
+                first..last.max(first)
+            })
+            .collect();
+        Self { n_mels, filters, bands, window, fft }
     }
 
     pub fn n_mels(&self) -> usize {
@@ -112,8 +124,10 @@ impl MelFrontEnd {
         let mut spectrum = self.fft.make_output_vec();
         let mut scratch = self.fft.make_scratch_vec();
         let mut power = vec![0f32; n_freq];
-        let mut mel = vec![0f32; self.n_mels * n_frames];
-        for frame in 0..n_frames {
+        // Frames whose window lies wholly in the zero padding are log10(1e-10).
+        let mut mel = vec![-10f32; self.n_mels * n_frames];
+        let audible_frames = ((samples.len() + half).div_ceil(HOP_LENGTH) + 1).min(n_frames);
+        for frame in 0..audible_frames {
             let start = (frame * HOP_LENGTH) as isize;
             for (k, slot) in input.iter_mut().enumerate() {
                 *slot = padded_at(start + k as isize) * self.window[k];
@@ -124,9 +138,9 @@ impl MelFrontEnd {
             for (p, c) in power.iter_mut().zip(&spectrum) {
                 *p = c.norm_sqr();
             }
-            for m in 0..self.n_mels {
-                let row = &self.filters[m * n_freq..(m + 1) * n_freq];
-                let energy: f32 = row.iter().zip(&power).map(|(w, p)| w * p).sum();
+            for (m, band) in self.bands.iter().enumerate() {
+                let row = &self.filters[m * n_freq + band.start..m * n_freq + band.end];
+                let energy: f32 = row.iter().zip(&power[band.clone()]).map(|(w, p)| w * p).sum();
                 mel[m * n_frames + frame] = energy.max(1e-10).log10();
             }
         }
@@ -169,5 +183,50 @@ mod tests {
         let loudest = (0..80).max_by(|&a, &b| mel[a * frames + frame].total_cmp(&mel[b * frames + frame])).unwrap();
         // 1 kHz sits at mel 15 of 0..~45.2 on the Slaney scale: band ≈ 80 × 15 / 45.2 ≈ 26.
         assert!((25..=27).contains(&loudest), "loudest band {loudest}");
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    //! Against the fixture written by `scripts/mel-reference` (NumPy + librosa).
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; regenerate with scripts/mel-reference", path.display()))
+    }
+
+    fn floats(bytes: &[u8]) -> Vec<f32> {
+        bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    }
+
+    #[test]
+    fn filterbank_matches_librosa() {
+        let reference = floats(&fixture("mel_filters_80.bin"));
+        let ours = mel_filters(SAMPLE_RATE, N_FFT, 80);
+        let worst = ours.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-6, "largest difference {worst}");
+    }
+
+    #[test]
+    fn log_mel_matches_the_reference_within_1e_4() {
+        let bytes = fixture("mel_reference.bin");
+        let n_mels = u32::from_le_bytes(bytes[0..4].try_into().unwrap()) as usize;
+        let n_frames = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+        let reference = floats(&bytes[8..]);
+        let signal: Vec<f32> = (0..32_000)
+            .map(|n| {
+                let t = n as f64 / 16_000.0;
+                let tau = 2.0 * std::f64::consts::PI;
+                (0.5 * (tau * 440.0 * t).sin()
+                    + 0.25 * (tau * (200.0 + 1800.0 * t) * t).sin()
+                    + 0.05 * (tau * 3000.0 * t).sin()) as f32
+            })
+            .collect();
+        let (ours, frames) = MelFrontEnd::new(n_mels).compute(&signal, 0);
+        assert_eq!(frames, n_frames);
+        let worst = ours.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-4, "largest difference {worst}");
     }
 }

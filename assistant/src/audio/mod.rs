@@ -1,11 +1,18 @@
 //! Audio in: decode a recording and bring it to what the recogniser eats —
 //! 16 kHz mono `f32` samples in [-1, 1].
+//!
+//! [`decode::AudioDecoder`] streams any file symphonia reads (WAV, FLAC, MP3,
+//! Ogg/Vorbis, M4A/AAC, MKV/WebM…) in bounded memory; [`load_audio`] collects
+//! a whole file. Files whose samples are not finite, or that hold no audio, are
+//! errors that name the file.
 
+pub mod decode;
 pub mod resample;
 
 use std::path::{Path, PathBuf};
 
-pub use resample::resample;
+pub use decode::AudioDecoder;
+pub use resample::{resample, StreamResampler};
 
 /// The sample rate every later stage works at.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -14,10 +21,12 @@ pub const SAMPLE_RATE: u32 = 16_000;
 pub enum AudioError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: not a readable WAV file ({message})")]
+    #[error("{path}: not a readable audio file ({message})")]
     Decode { path: PathBuf, message: String },
     #[error("{path}: the recording holds no samples")]
     Empty { path: PathBuf },
+    #[error("{path}: sample {index} is {value} (not a finite number): the file is corrupt")]
+    NotFinite { path: PathBuf, index: u64, value: f32 },
     #[error("resampling from {from} Hz failed: {message}")]
     Resample { from: u32, message: String },
 }
@@ -37,34 +46,17 @@ impl Recording {
     }
 }
 
-/// Reads a WAV file (integer or float PCM, any rate, any channel count) and
-/// converts it to 16 kHz mono.
-pub fn load_wav(path: &Path) -> Result<Recording, AudioError> {
-    let decode_error = |e: hound::Error| match e {
-        hound::Error::IoError(source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
-            AudioError::Io { path: path.to_path_buf(), source }
-        }
-        other => AudioError::Decode { path: path.to_path_buf(), message: other.to_string() },
-    };
-    let reader = hound::WavReader::open(path).map_err(decode_error)?;
-    let spec = reader.spec();
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.into_samples::<f32>().collect::<Result<_, _>>().map_err(decode_error)?,
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .into_samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>()
-                .map_err(decode_error)?
-        }
-    };
-    if interleaved.is_empty() {
+/// Decodes a whole file to 16 kHz mono.
+pub fn load_audio(path: &Path) -> Result<Recording, AudioError> {
+    let mut decoder = AudioDecoder::open(path)?;
+    let mut samples = Vec::new();
+    while let Some(chunk) = decoder.next_chunk()? {
+        samples.extend_from_slice(&chunk);
+    }
+    if samples.is_empty() {
         return Err(AudioError::Empty { path: path.to_path_buf() });
     }
-    let mono = downmix(&interleaved, spec.channels as usize);
-    let samples = resample(&mono, spec.sample_rate, SAMPLE_RATE)?;
-    Ok(Recording { samples, source_rate: spec.sample_rate, source_channels: spec.channels })
+    Ok(Recording { samples, source_rate: decoder.source_rate(), source_channels: decoder.source_channels() })
 }
 
 /// Averages interleaved channels into one.

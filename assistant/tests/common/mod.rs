@@ -50,6 +50,46 @@ pub fn espeak_clip(text: &str, voice: &str) -> PathBuf {
     path
 }
 
+/// One clip of the synthetic speech set (`scripts/speech-fixtures`).
+pub struct Clip {
+    pub path: PathBuf,
+    pub language: String,
+    pub text: String,
+}
+
+/// The synthetic speech set, made on first use by `scripts/speech-fixtures`.
+pub fn speech_set() -> Vec<Clip> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("speech-set");
+    let listing = dir.join("clips.tsv");
+    if !listing.exists() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/speech-fixtures");
+        let status = Command::new("bash").arg(script).arg(&dir).status().expect("running scripts/speech-fixtures");
+        assert!(
+            status.success(),
+            "scripts/speech-fixtures failed: is espeak-ng installed? (apt-get install espeak-ng, or run scripts/test)"
+        );
+    }
+    std::fs::read_to_string(listing)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            Clip { path: dir.join(fields[0]), language: fields[1].to_string(), text: fields[2].to_string() }
+        })
+        .collect()
+}
+
+/// Writes 16-bit mono WAV samples.
+pub fn write_wav(path: &Path, samples: &[f32], rate: u32) {
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for &s in samples {
+        writer.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
 /// The human "front center" recording shipped by Debian's alsa-utils.
 pub fn front_center() -> PathBuf {
     let path = PathBuf::from("/usr/share/sounds/alsa/Front_Center.wav");

@@ -1,0 +1,127 @@
+//! Streaming decoder: any container and codec symphonia supports, downmixed to
+//! mono and resampled to 16 kHz chunk by chunk, so an hour-long recording never
+//! sits in memory at its original rate.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::{FormatOptions, FormatReader};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+use super::resample::StreamResampler;
+use super::{downmix, AudioError, SAMPLE_RATE};
+
+pub struct AudioDecoder {
+    path: PathBuf,
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn Decoder>,
+    track_id: u32,
+    source_rate: u32,
+    source_channels: u16,
+    resampler: StreamResampler,
+    /// Samples (at the source rate) seen so far, to name a bad one.
+    position: u64,
+    finished: bool,
+}
+
+impl AudioDecoder {
+    pub fn open(path: &Path) -> Result<Self, AudioError> {
+        let decode_error = |message: String| AudioError::Decode { path: path.to_path_buf(), message };
+        let file = File::open(path).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
+        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+            return Err(AudioError::Empty { path: path.to_path_buf() });
+        }
+        let stream = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(extension) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(extension);
+        }
+        let probed = symphonia::default::get_probe()
+            .format(&hint, stream, &FormatOptions::default(), &MetadataOptions::default())
+            .map_err(|e| decode_error(e.to_string()))?;
+        let format = probed.format;
+        let track = format
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+            .ok_or_else(|| decode_error("no audio track".into()))?;
+        let params = &track.codec_params;
+        let source_rate = params.sample_rate.ok_or_else(|| decode_error("no sample rate".into()))?;
+        let source_channels = params.channels.map_or(1, |c| c.count()) as u16;
+        let decoder = symphonia::default::get_codecs()
+            .make(params, &DecoderOptions::default())
+            .map_err(|e| decode_error(format!("unsupported codec: {e}")))?;
+        let track_id = track.id;
+        let resampler = StreamResampler::new(source_rate, SAMPLE_RATE)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            format,
+            decoder,
+            track_id,
+            source_rate,
+            source_channels,
+            resampler,
+            position: 0,
+            finished: false,
+        })
+    }
+
+    pub fn source_rate(&self) -> u32 {
+        self.source_rate
+    }
+
+    pub fn source_channels(&self) -> u16 {
+        self.source_channels
+    }
+
+    /// The chunks as an iterator, for [`crate::asr::Recognizer::transcribe_stream`].
+    pub fn chunks(&mut self) -> impl Iterator<Item = Result<Vec<f32>, AudioError>> + '_ {
+        std::iter::from_fn(move || self.next_chunk().transpose())
+    }
+
+    /// The next chunk of 16 kHz mono samples; `None` at the end of the file.
+    /// A truncated file ends early (what was readable is kept); a corrupt
+    /// packet in the middle is skipped, as players do.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
+        loop {
+            if self.finished {
+                return Ok(None);
+            }
+            let packet = match self.format.next_packet() {
+                Ok(packet) => packet,
+                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    self.finished = true;
+                    let tail = self.resampler.finish()?;
+                    return Ok((!tail.is_empty()).then_some(tail));
+                }
+                Err(e) => return Err(AudioError::Decode { path: self.path.clone(), message: e.to_string() }),
+            };
+            if packet.track_id() != self.track_id {
+                continue;
+            }
+            let decoded = match self.decoder.decode(&packet) {
+                Ok(decoded) => decoded,
+                Err(SymphoniaError::DecodeError(_)) => continue,
+                Err(e) => return Err(AudioError::Decode { path: self.path.clone(), message: e.to_string() }),
+            };
+            let spec = *decoded.spec();
+            let mut buffer = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
+            buffer.copy_interleaved_ref(decoded);
+            let channels = spec.channels.count().max(1);
+            let mono = downmix(buffer.samples(), channels);
+            if let Some((i, &value)) = mono.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(AudioError::NotFinite { path: self.path.clone(), index: self.position + i as u64, value });
+            }
+            self.position += mono.len() as u64;
+            let out = self.resampler.push(&mono)?;
+            if !out.is_empty() {
+                return Ok(Some(out));
+            }
+        }
+    }
+}
