@@ -6,7 +6,10 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use awal::asr::{load_recognizer, Backend, DecodeParams};
+use awal::asr::DecodeParams;
+#[cfg(feature = "whisper-cpp")]
+use awal::asr::{load_recognizer, Backend};
+#[cfg(feature = "whisper-cpp")]
 use awal::audio::load_audio as load_wav;
 use awal::models::convert::ctranslate2::Ct2Model;
 use awal::models::convert::{ggml, whisper_from_ctranslate2};
@@ -85,6 +88,19 @@ fn real_whisper_base_conversion_matches_its_config() {
     assert_eq!((header.n_audio_state, header.n_text_layer, header.n_mels, header.n_vocab), (512, 6, 80, 51865));
     // The official ggml-base.bin of whisper.cpp has exactly this size.
     assert_eq!(std::fs::metadata(model.file("ggml-model.bin")).unwrap().len(), 147_951_465);
+}
+
+#[cfg(feature = "whisper-cpp")]
+#[test]
+fn ggml_export_loads_in_whisper_cpp_with_the_same_greedy_transcript() {
+    let model = common::real_model("whisper-base");
+    let params = DecodeParams { language: Some("en".into()), ..DecodeParams::default() };
+    let samples =
+        load_wav(&common::espeak_clip("Please read the answers back to me slowly.", "en-us")).unwrap().samples;
+    let candle = load_recognizer(&model, Backend::Candle).unwrap().transcribe(&samples, &params).unwrap();
+    let cpp = load_recognizer(&model, Backend::WhisperCpp).unwrap().transcribe(&samples, &params).unwrap();
+    assert_eq!(common::normalise(&cpp.text), common::normalise(&candle.text));
+    assert_eq!(common::normalise(&cpp.text), "please read the answers back to me slowly");
 }
 
 fn tiny_ct2_dir(dir: &Path) {

@@ -95,7 +95,7 @@ impl Default for DecodeParams {
             timestamps: true,
             initial_prompt: None,
             condition_on_previous_text: true,
-            audio_context: AudioContext::Fit { margin_s: 1.0 },
+            audio_context: AudioContext::Fit { margin_s: 2.0 },
             max_tokens_per_window: 224,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             seed: 0,

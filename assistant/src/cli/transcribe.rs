@@ -63,6 +63,7 @@ struct Output<'a> {
 #[derive(Serialize)]
 struct Timings {
     load: f64,
+    decode_audio: f64,
     mel: f64,
     encoder: f64,
     decoder: f64,
@@ -91,8 +92,8 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
     for file in &args.files {
         let started = Instant::now();
         // A bad file is reported and skipped: the other files are still transcribed.
-        let transcript = match transcribe_file(recognizer.as_mut(), file, &params) {
-            Ok(transcript) => transcript,
+        let (transcript, decode_audio) = match transcribe_file(recognizer.as_mut(), file, &params) {
+            Ok(result) => result,
             Err(e) => {
                 eprintln!("awal: {e}");
                 failed = true;
@@ -104,6 +105,7 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
             let round = |v: f64| (v * 10.0).round() / 10.0;
             let timings_ms = Timings {
                 load,
+                decode_audio: round(decode_audio),
                 mel: round(t.mel),
                 encoder: round(t.encoder),
                 decoder: round(t.decoder),
@@ -137,16 +139,27 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// Decodes and transcribes one file as a stream (bounded memory on long files).
+/// Decodes and transcribes one file as a stream (bounded memory on long
+/// files); also returns the milliseconds spent decoding the audio.
 fn transcribe_file(
     recognizer: &mut dyn Recognizer,
     file: &std::path::Path,
     params: &DecodeParams,
-) -> Result<Transcript, AsrError> {
+) -> Result<(Transcript, f64), AsrError> {
+    let clock = Instant::now();
     let mut decoder = AudioDecoder::open(file)?;
     let first = decoder.next_chunk()?.ok_or_else(|| AudioError::Empty { path: file.to_path_buf() })?;
-    let mut chunks = std::iter::once(Ok(first)).chain(decoder.chunks());
-    recognizer.transcribe_stream(&mut chunks, params)
+    let mut decoding = clock.elapsed();
+    let mut rest = decoder.chunks();
+    let mut timed = std::iter::once(Ok(first)).chain(std::iter::from_fn(|| {
+        let clock = Instant::now();
+        let chunk = rest.next();
+        decoding += clock.elapsed();
+        chunk
+    }));
+    let transcript = recognizer.transcribe_stream(&mut timed, params)?;
+    drop(timed);
+    Ok((transcript, decoding.as_secs_f64() * 1e3))
 }
 
 /// VmHWM from /proc (Linux); `None` elsewhere.
