@@ -191,3 +191,23 @@ fn import_accepts_ctranslate2_huggingface_and_ggml_and_rejects_the_rest() {
     assert!(message.contains("unknown model layout"), "{message}");
     assert!(store.installed("photos").is_none());
 }
+
+#[test]
+fn quantized_gguf_copy_is_smaller_and_transcribes_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(dir.path());
+    let source = common::real_model("whisper-base");
+    let quantized =
+        import::quantize(&source, "whisper-base-q8", candle_core::quantized::GgmlDType::Q8_0, &store).unwrap();
+    let size = |path: std::path::PathBuf| std::fs::metadata(path).unwrap().len();
+    let (gguf, safetensors) = (size(quantized.file("model.gguf")), size(source.file("model.safetensors")));
+    assert!(gguf * 10 < safetensors * 7, "{gguf} bytes vs {safetensors}");
+    assert!(store.verify("whisper-base-q8", None).unwrap().ok());
+
+    let clip = common::espeak_clip("Please read the answers back to me slowly.", "en-us");
+    let samples = awal::audio::load_audio(&clip).unwrap().samples;
+    let params = DecodeParams { language: Some("en".into()), ..DecodeParams::default() };
+    let mut recognizer = awal::asr::load_recognizer(&quantized, awal::asr::Backend::Candle).unwrap();
+    let transcript = recognizer.transcribe(&samples, &params).unwrap();
+    assert_eq!(common::normalise(&transcript.text), "please read the answers back to me slowly");
+}

@@ -8,8 +8,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
+use candle_core::{Device, Tensor};
 use candle_transformers::models::whisper::Config;
 use tokenizers::Tokenizer;
 
@@ -17,8 +16,8 @@ use super::decode::{
     compression_ratio, SpecialTokens, Suppression, WindowDecoder, WindowOptions, WindowResult, TIME_PRECISION,
 };
 use super::mel::{MelFrontEnd, HOP_LENGTH, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES};
-use super::model::{WeightPrecision, WhisperModel};
-use super::weights::SafetensorsFile;
+use super::model::{WeightPrecision, WeightSource, WhisperModel};
+use super::weights::{GgufWeights, SafetensorsFile};
 use super::{AsrError, AudioChunk, AudioContext, Backend, DecodeParams, Recognizer, Segment, StageTimings, Transcript};
 
 /// Mel frames per timestamp step (20 ms) — the encoder halves the frame rate.
@@ -52,10 +51,15 @@ impl CandleWhisper {
         let special = SpecialTokens::from_tokenizer(&tokenizer).map_err(model_error)?;
         let suppression =
             Suppression::new(config.vocab_size, &special, &config.suppress_tokens, &begin.begin_suppress_tokens);
-        let weights = dir.join("model.safetensors");
-        let vb = VarBuilder::from_backend(Box::new(SafetensorsFile::open(&weights)?), DType::F32, Device::Cpu);
+        // A quantised GGUF (`awal models quantize`) wins over the safetensors.
+        let gguf = dir.join("model.gguf");
+        let source: Box<dyn WeightSource> = if gguf.is_file() {
+            Box::new(GgufWeights::open(&gguf)?)
+        } else {
+            Box::new(SafetensorsFile::open(&dir.join("model.safetensors"))?)
+        };
         let mel = MelFrontEnd::new(config.num_mel_bins);
-        let model = WhisperModel::load(vb, config, decoder_precision)?;
+        let model = WhisperModel::load(source.as_ref(), config, decoder_precision)?;
         Ok(Self { model, tokenizer, mel, special, suppression })
     }
 

@@ -11,8 +11,37 @@
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Result, Tensor, D};
-use candle_nn::{Conv1d, Conv1dConfig, Embedding, LayerNorm, VarBuilder};
+use candle_nn::{Conv1d, Conv1dConfig, Embedding, LayerNorm};
 use candle_transformers::models::whisper::Config;
+
+/// Where the network's weights come from, by Hugging Face Whisper name:
+/// [`super::weights::SafetensorsFile`] (dense, quantised at load when asked)
+/// or [`super::weights::GgufWeights`] (already quantised on disk).
+pub trait WeightSource {
+    /// A tensor as f32, checked against `shape`.
+    fn tensor(&self, name: &str, shape: &[usize]) -> Result<Tensor>;
+
+    /// The weight of a linear layer `[outputs, inputs]` at `precision`.
+    fn projection_weight(
+        &self,
+        name: &str,
+        shape: (usize, usize),
+        precision: WeightPrecision,
+    ) -> Result<ProjectionWeight> {
+        let weight = self.tensor(name, &[shape.0, shape.1])?;
+        Ok(match precision.ggml() {
+            None => ProjectionWeight::Dense(weight),
+            Some(dtype) => ProjectionWeight::Quantized(QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?),
+        })
+    }
+}
+
+/// A linear layer's weight, dense or quantized.
+#[derive(Debug, Clone)]
+pub enum ProjectionWeight {
+    Dense(Tensor),
+    Quantized(QMatMul),
+}
 
 /// How the decoder's weights are held. A decoder step multiplies one token by
 /// every weight, so its cost is the memory read: 8-bit weights read a quarter
@@ -28,7 +57,7 @@ pub enum WeightPrecision {
 }
 
 impl WeightPrecision {
-    fn ggml(self) -> Option<GgmlDType> {
+    pub fn ggml(self) -> Option<GgmlDType> {
         match self {
             Self::F32 => None,
             Self::Q8 => Some(GgmlDType::Q8_0),
@@ -37,29 +66,20 @@ impl WeightPrecision {
     }
 }
 
-/// A linear layer, dense or quantized.
+/// A linear layer.
 #[derive(Debug, Clone)]
-enum Projection {
-    Dense { weight: Tensor, bias: Option<Tensor> },
-    Quantized { weight: QMatMul, bias: Option<Tensor> },
-}
-
-impl Projection {
-    fn new(weight: Tensor, bias: Option<Tensor>, precision: WeightPrecision) -> Result<Self> {
-        Ok(match precision.ggml() {
-            None => Self::Dense { weight, bias },
-            Some(dtype) => Self::Quantized { weight: QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?, bias },
-        })
-    }
+struct Projection {
+    weight: ProjectionWeight,
+    bias: Option<Tensor>,
 }
 
 impl Module for Projection {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (y, bias) = match self {
-            Self::Dense { weight, bias } => (x.broadcast_matmul(&weight.t()?)?, bias),
-            Self::Quantized { weight, bias } => (weight.forward(x)?, bias),
+        let y = match &self.weight {
+            ProjectionWeight::Dense(weight) => x.broadcast_matmul(&weight.t()?)?,
+            ProjectionWeight::Quantized(weight) => weight.forward(x)?,
         };
-        match bias {
+        match &self.bias {
             Some(bias) => y.broadcast_add(bias),
             None => Ok(y),
         }
@@ -69,25 +89,37 @@ impl Module for Projection {
 /// Query positions per attention block in the encoder.
 const QUERY_BLOCK: usize = 256;
 
-fn linear(
-    vb: &VarBuilder,
-    inputs: usize,
-    outputs: usize,
-    bias: bool,
-    precision: WeightPrecision,
-) -> Result<Projection> {
-    let weight = vb.get((outputs, inputs), "weight")?;
-    let bias = if bias { Some(vb.get(outputs, "bias")?) } else { None };
-    Projection::new(weight, bias, precision)
+/// A weight source under a name prefix, as candle's `VarBuilder::pp`.
+#[derive(Clone)]
+struct Weights<'a> {
+    source: &'a dyn WeightSource,
+    prefix: String,
 }
 
-fn layer_norm(vb: &VarBuilder, size: usize) -> Result<LayerNorm> {
-    Ok(LayerNorm::new(vb.get(size, "weight")?, vb.get(size, "bias")?, 1e-5))
-}
+impl Weights<'_> {
+    fn pp(&self, name: &str) -> Self {
+        Self { source: self.source, prefix: format!("{}.{name}", self.prefix) }
+    }
 
-fn conv1d(vb: &VarBuilder, inputs: usize, outputs: usize, stride: usize) -> Result<Conv1d> {
-    let config = Conv1dConfig { padding: 1, stride, dilation: 1, groups: 1, cudnn_fwd_algo: None };
-    Ok(Conv1d::new(vb.get((outputs, inputs, 3), "weight")?, Some(vb.get(outputs, "bias")?), config))
+    fn get(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
+        self.source.tensor(&format!("{}.{name}", self.prefix), shape)
+    }
+
+    fn linear(&self, inputs: usize, outputs: usize, bias: bool, precision: WeightPrecision) -> Result<Projection> {
+        let name = format!("{}.weight", self.prefix);
+        let weight = self.source.projection_weight(&name, (outputs, inputs), precision)?;
+        let bias = if bias { Some(self.get("bias", &[outputs])?) } else { None };
+        Ok(Projection { weight, bias })
+    }
+
+    fn layer_norm(&self, size: usize) -> Result<LayerNorm> {
+        Ok(LayerNorm::new(self.get("weight", &[size])?, self.get("bias", &[size])?, 1e-5))
+    }
+
+    fn conv1d(&self, inputs: usize, outputs: usize, stride: usize) -> Result<Conv1d> {
+        let config = Conv1dConfig { padding: 1, stride, dilation: 1, groups: 1, cudnn_fwd_algo: None };
+        Ok(Conv1d::new(self.get("weight", &[outputs, inputs, 3])?, Some(self.get("bias", &[outputs])?), config))
+    }
 }
 
 /// Multi-head attention; `cache` holds keys and values `[batch, heads, t, head_dim]`.
@@ -102,12 +134,12 @@ struct Attention {
 }
 
 impl Attention {
-    fn load(vb: VarBuilder, d: usize, heads: usize, precision: WeightPrecision) -> Result<Self> {
+    fn load(w: Weights, d: usize, heads: usize, precision: WeightPrecision) -> Result<Self> {
         Ok(Self {
-            query: linear(&vb.pp("q_proj"), d, d, true, precision)?,
-            key: linear(&vb.pp("k_proj"), d, d, false, precision)?,
-            value: linear(&vb.pp("v_proj"), d, d, true, precision)?,
-            out: linear(&vb.pp("out_proj"), d, d, true, precision)?,
+            query: w.pp("q_proj").linear(d, d, true, precision)?,
+            key: w.pp("k_proj").linear(d, d, false, precision)?,
+            value: w.pp("v_proj").linear(d, d, true, precision)?,
+            out: w.pp("out_proj").linear(d, d, true, precision)?,
             heads,
             cache: None,
         })
@@ -192,20 +224,22 @@ struct Block {
 }
 
 impl Block {
-    fn load(vb: VarBuilder, d: usize, heads: usize, with_cross: bool, precision: WeightPrecision) -> Result<Self> {
+    fn load(w: Weights, d: usize, heads: usize, with_cross: bool, precision: WeightPrecision) -> Result<Self> {
         let cross = if with_cross {
-            let attention = Attention::load(vb.pp("encoder_attn"), d, heads, precision)?;
-            Some((attention, layer_norm(&vb.pp("encoder_attn_layer_norm"), d)?))
+            Some((
+                Attention::load(w.pp("encoder_attn"), d, heads, precision)?,
+                w.pp("encoder_attn_layer_norm").layer_norm(d)?,
+            ))
         } else {
             None
         };
         Ok(Self {
-            attn: Attention::load(vb.pp("self_attn"), d, heads, precision)?,
-            attn_ln: layer_norm(&vb.pp("self_attn_layer_norm"), d)?,
+            attn: Attention::load(w.pp("self_attn"), d, heads, precision)?,
+            attn_ln: w.pp("self_attn_layer_norm").layer_norm(d)?,
             cross,
-            fc1: linear(&vb.pp("fc1"), d, 4 * d, true, precision)?,
-            fc2: linear(&vb.pp("fc2"), 4 * d, d, true, precision)?,
-            mlp_ln: layer_norm(&vb.pp("final_layer_norm"), d)?,
+            fc1: w.pp("fc1").linear(d, 4 * d, true, precision)?,
+            fc2: w.pp("fc2").linear(4 * d, d, true, precision)?,
+            mlp_ln: w.pp("final_layer_norm").layer_norm(d)?,
         })
     }
 
@@ -241,14 +275,14 @@ pub struct WhisperModel {
 }
 
 impl WhisperModel {
-    pub fn load(vb: VarBuilder, config: Config, decoder_precision: WeightPrecision) -> Result<Self> {
+    pub fn load(source: &dyn WeightSource, config: Config, decoder_precision: WeightPrecision) -> Result<Self> {
         let d = config.d_model;
-        let enc = vb.pp("model.encoder");
-        let dec = vb.pp("model.decoder");
+        let enc = Weights { source, prefix: "model.encoder".into() };
+        let dec = Weights { source, prefix: "model.decoder".into() };
         let encoder_blocks = (0..config.encoder_layers)
             .map(|i| {
                 Block::load(
-                    enc.pp(format!("layers.{i}")),
+                    enc.pp(&format!("layers.{i}")),
                     d,
                     config.encoder_attention_heads,
                     false,
@@ -258,26 +292,30 @@ impl WhisperModel {
             .collect::<Result<_>>()?;
         let decoder_blocks = (0..config.decoder_layers)
             .map(|i| {
-                Block::load(dec.pp(format!("layers.{i}")), d, config.decoder_attention_heads, true, decoder_precision)
+                Block::load(dec.pp(&format!("layers.{i}")), d, config.decoder_attention_heads, true, decoder_precision)
             })
             .collect::<Result<_>>()?;
-        let embeddings = dec.get((config.vocab_size, d), "embed_tokens.weight")?;
-        let output = Projection::new(embeddings.clone(), None, decoder_precision)?;
+        let table = "model.decoder.embed_tokens.weight";
+        let output = Projection {
+            weight: source.projection_weight(table, (config.vocab_size, d), decoder_precision)?,
+            bias: None,
+        };
+        let embeddings = dec.get("embed_tokens.weight", &[config.vocab_size, d])?;
         let embeddings = match decoder_precision {
             WeightPrecision::F32 => embeddings,
             _ => embeddings.to_dtype(DType::F16)?,
         };
         Ok(Self {
-            conv1: conv1d(&enc.pp("conv1"), config.num_mel_bins, d, 1)?,
-            conv2: conv1d(&enc.pp("conv2"), d, d, 2)?,
-            encoder_positions: enc.get((config.max_source_positions, d), "embed_positions.weight")?,
+            conv1: enc.pp("conv1").conv1d(config.num_mel_bins, d, 1)?,
+            conv2: enc.pp("conv2").conv1d(d, d, 2)?,
+            encoder_positions: enc.get("embed_positions.weight", &[config.max_source_positions, d])?,
             encoder_blocks,
-            encoder_ln: layer_norm(&enc.pp("layer_norm"), d)?,
+            encoder_ln: enc.pp("layer_norm").layer_norm(d)?,
             token_embedding: Embedding::new(embeddings, d),
             output,
-            decoder_positions: dec.get((config.max_target_positions, d), "embed_positions.weight")?,
+            decoder_positions: dec.get("embed_positions.weight", &[config.max_target_positions, d])?,
             decoder_blocks,
-            decoder_ln: layer_norm(&dec.pp("layer_norm"), d)?,
+            decoder_ln: dec.pp("layer_norm").layer_norm(d)?,
             cached_tokens: 0,
             config,
         })

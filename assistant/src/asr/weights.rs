@@ -1,16 +1,23 @@
-//! Reads safetensors weights one tensor at a time with positioned reads, for
-//! candle's `VarBuilder`. Unlike a memory map of the whole file, this keeps
-//! the peak resident memory at the converted (f32) weights plus one tensor:
-//! on a 2 GB Raspberry Pi the f16 file's pages would otherwise sit in the
-//! process beside their f32 copies.
+//! Weight files for the Whisper network ([`WeightSource`]):
+//!
+//! - [`SafetensorsFile`] reads one tensor at a time with positioned reads.
+//!   Unlike a memory map of the whole file, this keeps the peak resident memory
+//!   at the converted (f32) weights plus one tensor: on a 2 GB Raspberry Pi the
+//!   f16 file's pages would otherwise sit in the process beside their f32 copies.
+//! - [`GgufWeights`] reads a GGUF file whose decoder is already quantised
+//!   (`awal models quantize`): nothing is quantised at load.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Result, Shape, Tensor};
-use candle_nn::var_builder::SimpleBackend;
+use std::sync::Mutex;
+
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, Result, Tensor};
+
+use super::model::{ProjectionWeight, WeightPrecision, WeightSource};
 
 #[derive(Debug, serde::Deserialize)]
 struct Entry {
@@ -83,25 +90,75 @@ impl SafetensorsFile {
     }
 }
 
-impl SimpleBackend for SafetensorsFile {
-    fn get(&self, shape: Shape, name: &str, _init: candle_nn::Init, dtype: DType, device: &Device) -> Result<Tensor> {
-        let tensor = self.read(name, dtype, device)?;
-        if tensor.shape() != &shape {
-            return Err(candle_core::Error::UnexpectedShape {
-                msg: format!("shape mismatch for {name}"),
-                expected: shape,
-                got: tensor.shape().clone(),
-            }
-            .bt());
+fn check_shape(name: &str, tensor: Tensor, shape: &[usize]) -> Result<Tensor> {
+    if tensor.dims() != shape {
+        return Err(candle_core::Error::UnexpectedShape {
+            msg: format!("shape mismatch for {name}"),
+            expected: shape.into(),
+            got: tensor.shape().clone(),
         }
-        Ok(tensor)
+        .bt());
+    }
+    Ok(tensor)
+}
+
+impl WeightSource for SafetensorsFile {
+    fn tensor(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
+        check_shape(name, self.read(name, DType::F32, &Device::Cpu)?, shape)
+    }
+}
+
+/// A GGUF file of Whisper weights under their Hugging Face names.
+pub struct GgufWeights {
+    path: PathBuf,
+    content: gguf_file::Content,
+    file: Mutex<File>,
+}
+
+impl GgufWeights {
+    pub fn open(path: &Path) -> Result<Self> {
+        let fail = |e: &dyn std::fmt::Display| candle_core::Error::Msg(format!("{}: {e}", path.display()));
+        let mut file = File::open(path).map_err(|e| fail(&e))?;
+        let content = gguf_file::Content::read(&mut file).map_err(|e| fail(&e))?;
+        Ok(Self { path: path.to_path_buf(), content, file: Mutex::new(file) })
     }
 
-    fn get_unchecked(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
-        self.read(name, dtype, device)
+    fn qtensor(&self, name: &str) -> Result<QTensor> {
+        let mut file = self.file.lock().expect("no panics while reading");
+        self.content
+            .tensor(&mut *file, name, &Device::Cpu)
+            .map_err(|e| candle_core::Error::Msg(format!("{}: {name}: {e}", self.path.display())))
+    }
+}
+
+impl WeightSource for GgufWeights {
+    fn tensor(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
+        check_shape(name, self.qtensor(name)?.dequantize(&Device::Cpu)?, shape)
     }
 
-    fn contains_tensor(&self, name: &str) -> bool {
-        self.entries.contains_key(name)
+    /// Quantised matrices are used as stored; dense ones follow `precision`.
+    fn projection_weight(
+        &self,
+        name: &str,
+        shape: (usize, usize),
+        precision: WeightPrecision,
+    ) -> Result<ProjectionWeight> {
+        let stored = self.qtensor(name)?;
+        if stored.shape().dims() != [shape.0, shape.1] {
+            return check_shape(name, stored.dequantize(&Device::Cpu)?, &[shape.0, shape.1])
+                .map(ProjectionWeight::Dense);
+        }
+        match stored.dtype() {
+            GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16 => {
+                let dense = stored.dequantize(&Device::Cpu)?;
+                Ok(match precision.ggml() {
+                    None => ProjectionWeight::Dense(dense),
+                    Some(dtype) => {
+                        ProjectionWeight::Quantized(QMatMul::from_qtensor(QTensor::quantize(&dense, dtype)?)?)
+                    }
+                })
+            }
+            _ => Ok(ProjectionWeight::Quantized(QMatMul::from_qtensor(stored)?)),
+        }
     }
 }

@@ -107,6 +107,32 @@ pub fn import(dir: &Path, id: &str, store: &ModelStore) -> Result<InstalledModel
     store.commit(staging, Role::Asr, origin)
 }
 
+/// Installs `target_id`: the Whisper model `source` with its decoder quantised
+/// to `dtype` in `model.gguf` (with its config and tokenizer). The candle
+/// backend loads it without a quantisation step; whisper.cpp cannot.
+pub fn quantize(
+    source: &InstalledModel,
+    target_id: &str,
+    dtype: candle_core::quantized::GgmlDType,
+    store: &ModelStore,
+) -> Result<InstalledModel> {
+    if !source.has_file("model.safetensors") {
+        return Err(ModelError::Invalid {
+            path: source.dir.clone(),
+            message: "no model.safetensors to quantise".into(),
+        });
+    }
+    let staging = store.stage(target_id)?;
+    for name in ["config.json", "tokenizer.json"] {
+        let from = source.file(name);
+        fs::copy(&from, staging.path().join(name)).map_err(ModelError::io(&from))?;
+    }
+    convert::whisper_gguf::export(&source.dir, &staging.path().join("model.gguf"), dtype)?;
+    let origin =
+        Origin::Import { path: source.dir.display().to_string(), detected_format: format!("quantized {dtype:?}") };
+    store.commit(staging, Role::Asr, origin)
+}
+
 /// A model id from a directory name: lowercase letters, digits, `-`, `.`, `_`.
 pub fn id_from_dir(dir: &Path) -> String {
     let name = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_else(|| "imported".into());

@@ -1,8 +1,10 @@
 //! Converters between Whisper weight formats: CTranslate2 (faster-whisper),
-//! Hugging Face safetensors (what candle loads) and whisper.cpp GGML.
+//! Hugging Face safetensors (what candle loads), whisper.cpp GGML, and GGUF
+//! with a quantised decoder.
 
 pub mod ctranslate2;
 pub mod ggml;
+pub mod whisper_gguf;
 pub mod whisper_hf;
 
 use std::path::Path;
