@@ -28,11 +28,7 @@ pub trait WeightSource {
         shape: (usize, usize),
         precision: WeightPrecision,
     ) -> Result<ProjectionWeight> {
-        let weight = self.tensor(name, &[shape.0, shape.1])?;
-        Ok(match precision.ggml() {
-            None => ProjectionWeight::Dense(weight),
-            Some(dtype) => ProjectionWeight::Quantized(QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?),
-        })
+        ProjectionWeight::from_dense(self.tensor(name, &[shape.0, shape.1])?, precision)
     }
 }
 
@@ -41,6 +37,16 @@ pub trait WeightSource {
 pub enum ProjectionWeight {
     Dense(Tensor),
     Quantized(QMatMul),
+}
+
+impl ProjectionWeight {
+    /// A dense matrix, quantised if `precision` asks for it.
+    pub fn from_dense(weight: Tensor, precision: WeightPrecision) -> Result<Self> {
+        Ok(match precision.ggml() {
+            None => Self::Dense(weight),
+            Some(dtype) => Self::Quantized(QMatMul::from_qtensor(QTensor::quantize(&weight, dtype)?)?),
+        })
+    }
 }
 
 /// How the decoder's weights are held. A decoder step multiplies one token by

@@ -150,13 +150,7 @@ impl WeightSource for GgufWeights {
         }
         match stored.dtype() {
             GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16 => {
-                let dense = stored.dequantize(&Device::Cpu)?;
-                Ok(match precision.ggml() {
-                    None => ProjectionWeight::Dense(dense),
-                    Some(dtype) => {
-                        ProjectionWeight::Quantized(QMatMul::from_qtensor(QTensor::quantize(&dense, dtype)?)?)
-                    }
-                })
+                ProjectionWeight::from_dense(stored.dequantize(&Device::Cpu)?, precision)
             }
             _ => Ok(ProjectionWeight::Quantized(QMatMul::from_qtensor(stored)?)),
         }
