@@ -215,6 +215,24 @@ fn compressed_formats_decode() {
             decoded.samples.len()
         );
     }
+    // Ogg/Opus, as phones record voice notes.
+    let opus = dir.path().join("clip.opus");
+    let status = Command::new("opusenc")
+        .arg("--quiet")
+        .arg(&clip)
+        .arg(&opus)
+        .status()
+        .expect("opusenc: apt-get install opus-tools");
+    assert!(status.success());
+    let decoded = load_audio(&opus).unwrap();
+    assert_eq!(decoded.source_rate, 48_000);
+    assert!(
+        (decoded.samples.len() as i64 - reference).abs() < 16_000 / 10,
+        "opus: {} vs {reference}",
+        decoded.samples.len()
+    );
+    let transcript = candle().transcribe(&decoded.samples, &english()).unwrap();
+    assert!(word_errors("please read the answers back to me slowly", &transcript.text).0 <= 1, "{:?}", transcript.text);
 }
 
 #[test]

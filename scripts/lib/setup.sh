@@ -3,10 +3,10 @@
 
 # Packages: cmake + clang/libclang (whisper.cpp and its bindings), pkg-config and
 # libasound2-dev (ALSA audio), espeak-ng (spoken replies, test speech), alsa-utils
-# (the human "Front_Center.wav" recording), sox and libsox-fmt-mp3 (audio
-# conversions in tests), python3-pip (fetching
+# (the human "Front_Center.wav" recording), sox, libsox-fmt-mp3 and opus-tools
+# (audio conversions in tests), python3-pip (fetching
 # model wheels from PyPI).
-AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 python3-pip)
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip)
 
 ensure_debian_packages() {
     local missing=()

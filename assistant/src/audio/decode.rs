@@ -1,12 +1,15 @@
-//! Streaming decoder: any container and codec symphonia supports, downmixed to
+//! Streaming decoder: any container and codec symphonia supports (and Opus,
+//! through libopus: WhatsApp voice notes are Ogg/Opus), downmixed to
 //! mono and resampled to 16 kHz chunk by chunk, so an hour-long recording never
 //! sits in memory at its original rate.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use std::sync::OnceLock;
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+
+use symphonia::core::codecs::{CodecRegistry, Decoder, DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::MediaSourceStream;
@@ -15,6 +18,17 @@ use symphonia::core::probe::Hint;
 
 use super::resample::StreamResampler;
 use super::{downmix, AudioError, SAMPLE_RATE};
+
+/// Symphonia's codecs plus Opus (through libopus).
+fn codecs() -> &'static CodecRegistry {
+    static REGISTRY: OnceLock<CodecRegistry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut registry);
+        registry.register_all::<symphonia_adapter_libopus::OpusDecoder>();
+        registry
+    })
+}
 
 pub struct AudioDecoder {
     path: PathBuf,
@@ -53,7 +67,7 @@ impl AudioDecoder {
         let params = &track.codec_params;
         let source_rate = params.sample_rate.ok_or_else(|| decode_error("no sample rate".into()))?;
         let source_channels = params.channels.map_or(1, |c| c.count()) as u16;
-        let decoder = symphonia::default::get_codecs()
+        let decoder = codecs()
             .make(params, &DecoderOptions::default())
             .map_err(|e| decode_error(format!("unsupported codec: {e}")))?;
         let track_id = track.id;

@@ -16,7 +16,7 @@ use super::Session;
 
 #[derive(Debug, Args)]
 pub struct TranscribeArgs {
-    /// Audio files (WAV, FLAC, MP3, Ogg/Vorbis, M4A/AAC…), any rate and channel count.
+    /// Audio files (WAV, FLAC, MP3, Ogg/Vorbis, Ogg/Opus, M4A/AAC…), any rate and channel count.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Language code, or `auto` to detect it.
