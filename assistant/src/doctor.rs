@@ -201,8 +201,7 @@ fn model_check(role: &str, id: &str, store: &ModelStore, manifest: &Manifest) ->
 }
 
 fn tool_check(tool: &str, args: &[&str], missing: Status, remedy: &str) -> Check {
-    let program = if tool == "python3" { "python3" } else { tool };
-    match Command::new(program).args(args).output() {
+    match Command::new(tool).args(args).output() {
         Ok(out) if out.status.success() => {
             let version = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().trim().to_string();
             check(tool, Status::Ok, version, None)

@@ -177,6 +177,18 @@ fn bad_files_get_clear_errors_and_do_not_stop_the_others() {
 }
 
 #[test]
+fn srt_output_has_numbered_timed_cues() {
+    let out =
+        common::awal().args(["transcribe", "--srt", "--lang", "en"]).arg(common::front_center()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let srt = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = srt.lines().collect();
+    assert_eq!(lines[0], "1");
+    assert!(lines[1].starts_with("00:00:0") && lines[1].contains(" --> 00:00:0"), "{srt}");
+    assert_eq!(common::normalise(lines[2]), "front center");
+}
+
+#[test]
 fn eight_khz_stereo_is_resampled_and_understood() {
     let dir = tempfile::tempdir().unwrap();
     // A human voice: espeak-ng's synthetic one does not survive telephone bandwidth.
