@@ -18,7 +18,7 @@ use super::decode::{
 use super::mel::{MelFrontEnd, HOP_LENGTH, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES};
 use super::model::{WeightPrecision, WeightSource, WhisperModel};
 use super::weights::{GgufWeights, SafetensorsFile};
-use super::{AsrError, AudioChunk, AudioContext, Backend, DecodeParams, Recognizer, Segment, StageTimings, Transcript};
+use super::{AsrError, AudioChunk, AudioContext, DecodeParams, Recognizer, Segment, StageTimings, Transcript};
 
 /// Mel frames per timestamp step (20 ms) — the encoder halves the frame rate.
 const FRAMES_PER_TIMESTAMP: usize = 2;
@@ -109,10 +109,6 @@ impl CandleWhisper {
 }
 
 impl Recognizer for CandleWhisper {
-    fn backend(&self) -> Backend {
-        Backend::Candle
-    }
-
     fn transcribe(&mut self, samples: &[f32], params: &DecodeParams) -> Result<Transcript, AsrError> {
         self.transcribe_stream(&mut std::iter::once(Ok(samples.to_vec())), params)
     }

@@ -81,7 +81,6 @@ pub struct WindowOptions {
 pub struct WindowResult {
     /// Sampled tokens (text and timestamps), without the end-of-text token.
     pub tokens: Vec<u32>,
-    pub sum_logprob: f32,
     pub avg_logprob: f32,
     /// Probability of `<|nospeech|>` right after `<|startoftranscript|>`.
     pub no_speech_prob: f32,
@@ -170,7 +169,7 @@ impl WindowDecoder<'_> {
             self.sample(audio, last, options, max_tokens)?
         };
         let avg_logprob = sum_logprob / (tokens.len() + 1) as f32;
-        Ok(WindowResult { tokens, sum_logprob, avg_logprob, no_speech_prob, temperature: options.temperature })
+        Ok(WindowResult { tokens, avg_logprob, no_speech_prob, temperature: options.temperature })
     }
 
     /// Greedy (temperature 0) or sampled decoding of one hypothesis.

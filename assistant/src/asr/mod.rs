@@ -145,7 +145,6 @@ pub type AudioChunk = Result<Vec<f32>, crate::audio::AudioError>;
 
 /// A speech recogniser: 16 kHz mono samples in, text out.
 pub trait Recognizer {
-    fn backend(&self) -> Backend;
     fn transcribe(&mut self, samples: &[f32], params: &DecodeParams) -> Result<Transcript, AsrError>;
 
     /// Transcribes audio as it is decoded. The default collects it all first;

@@ -353,11 +353,6 @@ impl WhisperModel {
         self.cached_tokens = 0;
     }
 
-    /// Tokens in the self-attention cache.
-    pub fn cached_tokens(&self) -> usize {
-        self.cached_tokens
-    }
-
     /// Feeds `tokens [batch, new]` after the cached ones; returns the logits of
     /// the new positions `[batch, new, vocab]`.
     pub fn decode(&mut self, tokens: &Tensor, audio: &Tensor) -> Result<Tensor> {

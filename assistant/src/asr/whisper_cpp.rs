@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-use super::{AsrError, AudioContext, Backend, DecodeParams, Recognizer, Segment, StageTimings, Transcript};
+use super::{AsrError, AudioContext, DecodeParams, Recognizer, Segment, StageTimings, Transcript};
 
 pub struct WhisperCpp {
     context: WhisperContext,
@@ -27,10 +27,6 @@ impl WhisperCpp {
 }
 
 impl Recognizer for WhisperCpp {
-    fn backend(&self) -> Backend {
-        Backend::WhisperCpp
-    }
-
     fn transcribe(&mut self, samples: &[f32], params: &DecodeParams) -> Result<Transcript, AsrError> {
         let fail = |e: whisper_rs::WhisperError| AsrError::WhisperCpp(e.to_string());
         let started = Instant::now();

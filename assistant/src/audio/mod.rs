@@ -12,7 +12,7 @@ pub mod resample;
 use std::path::{Path, PathBuf};
 
 pub use decode::AudioDecoder;
-pub use resample::{resample, StreamResampler};
+pub use resample::StreamResampler;
 
 /// The sample rate every later stage works at.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -38,12 +38,6 @@ pub struct Recording {
     /// The rate and channel count of the file before conversion.
     pub source_rate: u32,
     pub source_channels: u16,
-}
-
-impl Recording {
-    pub fn duration_s(&self) -> f32 {
-        self.samples.len() as f32 / SAMPLE_RATE as f32
-    }
 }
 
 /// Decodes a whole file to 16 kHz mono.

@@ -87,17 +87,17 @@ fn failure<E: std::fmt::Display>(from: u32) -> impl Fn(E) -> AudioError {
     move |e| AudioError::Resample { from, message: e.to_string() }
 }
 
-/// Resamples a whole buffer of mono samples from `from` Hz to `to` Hz.
-pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
-    let mut resampler = StreamResampler::new(from, to)?;
-    let mut out = resampler.push(samples)?;
-    out.extend(resampler.finish()?);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Resamples a whole buffer of mono samples from `from` Hz to `to` Hz.
+    fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
+        let mut resampler = StreamResampler::new(from, to)?;
+        let mut out = resampler.push(samples)?;
+        out.extend(resampler.finish()?);
+        Ok(out)
+    }
 
     fn tone(rate: usize, seconds: usize) -> Vec<f32> {
         (0..rate * seconds).map(|i| (2.0 * std::f32::consts::PI * 440.0 * i as f32 / rate as f32).sin()).collect()

@@ -7,7 +7,6 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use awal::asr::WeightPrecision;
-use awal::models::convert;
 use awal::models::fetch::default_cache_dir;
 use awal::models::import;
 use awal::models::{fetch_model, FetchOptions, FetchOutcome, ModelEntry, Source};
@@ -106,19 +105,11 @@ pub fn run(command: ModelsCommand, session: &Session) -> anyhow::Result<ExitCode
         }
         ModelsCommand::Convert { input, output } => {
             std::fs::create_dir_all(&output).with_context(|| format!("creating {}", output.display()))?;
-            match import::detect(&input)? {
-                import::WhisperLayout::Ctranslate2 => convert::whisper_from_ctranslate2(&input, &output)?,
-                import::WhisperLayout::HuggingFace => {
-                    for name in ["model.safetensors", "config.json", "tokenizer.json"] {
-                        std::fs::copy(input.join(name), output.join(name))
-                            .with_context(|| format!("copying {name}"))?;
-                    }
-                    convert::ggml::export(&output, &output.join("ggml-model.bin"))?;
-                }
-                import::WhisperLayout::Ggml(_) => {
-                    bail!("a GGML model holds no tokenizer.json: it cannot be converted back")
-                }
+            let layout = import::detect(&input)?;
+            if let import::WhisperLayout::Ggml(_) = layout {
+                bail!("a GGML model holds no tokenizer.json: it cannot be converted back");
             }
+            import::convert_into(&input, &layout, &output)?;
             println!("converted {} into {}", input.display(), output.display());
             Ok(ExitCode::SUCCESS)
         }

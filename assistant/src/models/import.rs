@@ -82,27 +82,29 @@ fn starts_like_ctranslate2(path: &Path) -> bool {
     (5..=6).contains(&version) && head[6..].starts_with(b"WhisperSpec")
 }
 
+/// Writes the installed layout of the model in `dir` (of `layout`) into `out`:
+/// safetensors + config + tokenizer + GGML, or the GGML file alone.
+pub fn convert_into(dir: &Path, layout: &WhisperLayout, out: &Path) -> Result<()> {
+    match layout {
+        WhisperLayout::Ctranslate2 => convert::whisper_from_ctranslate2(dir, out),
+        WhisperLayout::HuggingFace => {
+            for name in ["model.safetensors", "config.json", "tokenizer.json"] {
+                let from = dir.join(name);
+                fs::copy(&from, out.join(name)).map_err(ModelError::io(&from))?;
+            }
+            ggml::export(out, &out.join("ggml-model.bin")).map(|_| ())
+        }
+        WhisperLayout::Ggml(file) => {
+            fs::copy(file, out.join("ggml-model.bin")).map(|_| ()).map_err(ModelError::io(file))
+        }
+    }
+}
+
 /// Imports the model in `dir` under `id`.
 pub fn import(dir: &Path, id: &str, store: &ModelStore) -> Result<InstalledModel> {
     let layout = detect(dir)?;
     let staging = store.stage(id)?;
-    let out = staging.path();
-    let copy = |name: &str| -> Result<()> {
-        let from = dir.join(name);
-        fs::copy(&from, out.join(name)).map(|_| ()).map_err(ModelError::io(&from))
-    };
-    match &layout {
-        WhisperLayout::Ctranslate2 => convert::whisper_from_ctranslate2(dir, out)?,
-        WhisperLayout::HuggingFace => {
-            for name in ["model.safetensors", "config.json", "tokenizer.json"] {
-                copy(name)?;
-            }
-            ggml::export(out, &out.join("ggml-model.bin"))?;
-        }
-        WhisperLayout::Ggml(file) => {
-            fs::copy(file, out.join("ggml-model.bin")).map_err(ModelError::io(file))?;
-        }
-    }
+    convert_into(dir, &layout, staging.path())?;
     let origin = Origin::Import { path: dir.display().to_string(), detected_format: layout.name().to_string() };
     store.commit(staging, Role::Asr, origin)
 }

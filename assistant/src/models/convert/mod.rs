@@ -11,9 +11,6 @@ use std::path::Path;
 
 use crate::models::{ModelError, Result};
 
-/// The files of an installed Whisper model, in every layout Awal's backends read.
-pub const WHISPER_FILES: [&str; 4] = ["model.safetensors", "config.json", "tokenizer.json", "ggml-model.bin"];
-
 /// Turns a CTranslate2 Whisper directory (`model.bin`, `config.json`,
 /// `tokenizer.json`) into an installable one in `out_dir`: Hugging Face
 /// safetensors + config, the tokenizer, and the whisper.cpp GGML export.
