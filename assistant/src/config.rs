@@ -30,6 +30,9 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Installed models. Default: `$XDG_DATA_HOME/awal/models`.
     pub models_dir: Option<PathBuf>,
+    /// The governed content (entries, forms, recordings). Default: `./corpora`
+    /// when run from a checkout, else `$XDG_DATA_HOME/awal/corpora`.
+    pub corpus_dir: Option<PathBuf>,
     /// Languages offered at the welcome prompt, in the order they are offered.
     pub languages: Vec<String>,
     pub models: ModelChoice,
@@ -61,6 +64,7 @@ impl Default for Config {
         Self {
             data_dir: None,
             models_dir: None,
+            corpus_dir: None,
             languages: ["ary", "zgh", "wol", "fuc", "fr", "ar", "en"].map(String::from).to_vec(),
             models: ModelChoice::default(),
             audio: AudioDevices::default(),
@@ -125,6 +129,18 @@ impl Config {
             .or_else(|| std::env::var_os("AWAL_MODELS_DIR").map(PathBuf::from))
             .or_else(|| self.models_dir.clone())
             .unwrap_or_else(|| default_data_root().join("models"))
+    }
+}
+
+impl Config {
+    /// Where the corpus lives: flag, then `AWAL_CORPUS_DIR`, then the file, then
+    /// `./corpora` if it exists (a checkout), then `corpora` in the data directory.
+    pub fn corpus_dir(&self, flag: Option<&Path>, data_dir: &Path) -> PathBuf {
+        flag.map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("AWAL_CORPUS_DIR").map(PathBuf::from))
+            .or_else(|| self.corpus_dir.clone())
+            .or_else(|| Some(PathBuf::from("corpora")).filter(|p| p.is_dir()))
+            .unwrap_or_else(|| data_dir.join("corpora"))
     }
 }
 

@@ -2,12 +2,14 @@
 //!
 //! The voice path runs through one module per stage:
 //! [`audio`] (decode, resample) → [`asr`] (log-mel, Whisper) → understanding and
-//! skills → speech out. Around it: [`models`] (manifest, fetch, verify, convert),
+//! skills → speech out. What Awal may say lives in [`corpus`] (governed, cited
+//! content and forms, searchable across scripts). Around it: [`models`] (manifest, fetch, verify, convert),
 //! [`config`] (the `awal.toml` file and data locations) and [`doctor`] (what this
 //! machine can do). The `awal` binary is a thin command line over this library.
 
 pub mod asr;
 pub mod audio;
 pub mod config;
+pub mod corpus;
 pub mod doctor;
 pub mod models;

@@ -1,5 +1,6 @@
 //! Argument definitions and dispatch. One file per command family.
 
+mod corpus;
 mod doctor;
 mod models;
 mod transcribe;
@@ -25,6 +26,9 @@ pub struct Args {
     /// Where installed models live.
     #[arg(long, global = true)]
     models_dir: Option<PathBuf>,
+    /// The governed content: entries, forms, recordings (default: ./corpora if present).
+    #[arg(long, global = true, env = "AWAL_CORPUS_DIR")]
+    corpus_dir: Option<PathBuf>,
     /// Model manifest (default: the one built into this binary).
     #[arg(long, global = true, env = "AWAL_MANIFEST")]
     manifest: Option<PathBuf>,
@@ -44,6 +48,9 @@ enum Command {
     },
     /// Transcribe audio files with Whisper.
     Transcribe(transcribe::TranscribeArgs),
+    /// Check, count and search the governed content.
+    #[command(subcommand)]
+    Corpus(corpus::CorpusCommand),
 }
 
 /// What every command needs: the configuration, the manifest and the model store.
@@ -51,6 +58,8 @@ pub struct Session {
     pub config: Config,
     /// Learner data, drafts and enrolled keywords.
     pub data_dir: PathBuf,
+    /// Entries, forms and recordings.
+    pub corpus_dir: PathBuf,
     pub manifest: Manifest,
     pub store: ModelStore,
 }
@@ -60,11 +69,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(args.manifest.as_deref()).context("loading the model manifest")?;
     let store = ModelStore::new(config.models_dir(args.models_dir.as_deref()));
     let data_dir = config.data_dir(args.data_dir.as_deref());
-    let context = Session { config, data_dir, manifest, store };
+    let corpus_dir = config.corpus_dir(args.corpus_dir.as_deref(), &data_dir);
+    let context = Session { config, data_dir, corpus_dir, manifest, store };
     match args.command {
         Command::Models(command) => models::run(command, &context),
         Command::Doctor { json } => doctor::run(json, &context),
         Command::Transcribe(args) => transcribe::run(args, &context),
+        Command::Corpus(command) => corpus::run(command, &context),
     }
 }
 

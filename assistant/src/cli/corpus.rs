@@ -1,0 +1,107 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use awal::corpus::check::{check, Severity};
+use awal::corpus::{stats, Corpus, Domain, Index, LangTag, Query};
+
+use super::{print_json, Session};
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusCommand {
+    /// Check every entry and form; exit 1 on any error (warnings list what awaits review).
+    Check {
+        /// Corpus directory (default: the session's corpus directory).
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Entries per country × language × domain: how many, reviewed, with a recording.
+    Stats {
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find entries for a question, in any script.
+    Search {
+        question: String,
+        /// Language of the question (ary, zgh, zgh-Latn, wol, fuc, fr, ar, en…).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Only entries for this country (MA, SN…).
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long, value_parser = parse_domain)]
+        domain: Option<Domain>,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_domain(text: &str) -> Result<Domain, String> {
+    Domain::ALL.into_iter().find(|d| d.as_str() == text).ok_or_else(|| {
+        format!("unknown domain `{text}` (one of: literacy, rights, paperwork, referral)")
+    })
+}
+
+fn load(dir: Option<PathBuf>, session: &Session) -> anyhow::Result<(Corpus, Vec<awal::corpus::Problem>)> {
+    let dir = dir.unwrap_or_else(|| session.corpus_dir.clone());
+    Corpus::load(&dir).with_context(|| format!("loading the corpus at {}", dir.display()))
+}
+
+pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode> {
+    match command {
+        CorpusCommand::Check { dir, json } => {
+            let (corpus, problems) = load(dir, session)?;
+            let findings = check(&corpus, &problems);
+            let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+            if json {
+                print_json(&findings)?;
+            } else {
+                for finding in &findings {
+                    let mark = if finding.severity == Severity::Error { "error" } else { "warn " };
+                    println!("{mark}  {}: {}", finding.path.display(), finding.message);
+                }
+                println!(
+                    "{} entries, {} forms: {errors} errors, {} warnings",
+                    corpus.entries.len(),
+                    corpus.forms.len(),
+                    findings.len() - errors
+                );
+            }
+            Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        CorpusCommand::Stats { dir, json } => {
+            let (corpus, _) = load(dir, session)?;
+            let rows = stats::stats(&corpus);
+            if json {
+                print_json(&rows)?;
+            } else {
+                print!("{}", stats::render(&rows));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CorpusCommand::Search { question, lang, country, domain, limit, json } => {
+            let (corpus, problems) = load(None, session)?;
+            for problem in &problems {
+                eprintln!("skipped {}: {}", problem.path.display(), problem.message);
+            }
+            let lang = lang.map(|l| l.parse::<LangTag>()).transpose()?;
+            let index = Index::build(&corpus);
+            let query = Query { text: &question, lang, country: country.as_deref(), domain, limit };
+            let hits = index.search(&query);
+            if json {
+                print_json(&hits)?;
+            } else {
+                for hit in &hits {
+                    println!("{:>6.2}  {:>4.0}%  {:<40} [{}] {}", hit.score, hit.coverage * 100.0, hit.id, hit.lang, hit.title);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! `awal corpus check`: everything an editor must fix before content ships
+//! (errors), and everything a reviewer still has to look at (warnings).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::entry::{Entry, Review, ReviewStatus};
+use super::form::{self, FieldKind, Form};
+use super::lang::{LangTag, ScriptCounts};
+use super::{Corpus, Problem};
+use crate::audio::load_audio;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Checks a loaded corpus; `problems` are the files [`Corpus::load`] skipped.
+pub fn check(corpus: &Corpus, problems: &[Problem]) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = problems
+        .iter()
+        .map(|p| Finding { severity: Severity::Error, path: p.path.clone(), message: p.message.clone() })
+        .collect();
+    for loaded in corpus.entries.values() {
+        let mut report = Report { path: &loaded.path, findings: &mut findings };
+        check_entry(corpus, &loaded.item, &mut report);
+    }
+    for loaded in corpus.forms.values() {
+        let mut report = Report { path: &loaded.path, findings: &mut findings };
+        check_form(&loaded.item, &mut report);
+    }
+    findings.sort_by(|a, b| (&a.path, b.severity).cmp(&(&b.path, a.severity)));
+    findings
+}
+
+struct Report<'a> {
+    path: &'a Path,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Report<'_> {
+    fn error(&mut self, message: String) {
+        self.findings.push(Finding { severity: Severity::Error, path: self.path.to_path_buf(), message });
+    }
+
+    fn warning(&mut self, message: String) {
+        self.findings.push(Finding { severity: Severity::Warning, path: self.path.to_path_buf(), message });
+    }
+
+    /// Unknown tag → error; returns the parsed tag.
+    fn language(&mut self, what: &str, tag: &str) -> Option<LangTag> {
+        match tag.parse::<LangTag>() {
+            Ok(tag) => Some(tag),
+            Err(e) => {
+                self.error(format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn script(&mut self, what: &str, tag: &LangTag, text: &str) {
+        let counts = ScriptCounts::of(text);
+        if !counts.is_written_in(tag.script) {
+            let found = counts.dominant().map_or("no letters".to_string(), |s| format!("mostly {s}"));
+            self.error(format!("{what}: `{tag}` must be written in {} script, found {found}", tag.script));
+        }
+    }
+
+    fn review(&mut self, what: &str, review: &Review) {
+        match review.status {
+            ReviewStatus::MachineDraft => {
+                self.warning(format!("{what}: machine-drafted, needs a fluent reviewer"));
+            }
+            ReviewStatus::Draft => self.warning(format!("{what}: not reviewed yet")),
+            ReviewStatus::Reviewed => {
+                if review.by.as_deref().is_none_or(str::is_empty) || review.date.is_none() {
+                    self.error(format!("{what}: marked reviewed without `by` and `date`"));
+                }
+            }
+        }
+        if let Some(date) = &review.date {
+            self.date(&format!("{what}: review date"), date);
+        }
+    }
+
+    fn date(&mut self, what: &str, date: &str) {
+        if date.parse::<jiff::civil::Date>().is_err() {
+            self.error(format!("{what} `{date}` is not a YYYY-MM-DD date"));
+        }
+    }
+
+    fn audio(&mut self, corpus: &Corpus, what: &str, relative: &Path) {
+        let path = corpus.resolve(relative);
+        if !path.is_file() {
+            self.error(format!("{what}: audio file {} is missing", relative.display()));
+        } else if let Err(e) = load_audio(&path) {
+            self.error(format!("{what}: audio file {} cannot be decoded: {e}", relative.display()));
+        }
+    }
+}
+
+fn check_entry(corpus: &Corpus, entry: &Entry, report: &mut Report) {
+    if entry.country.len() != 2 || !entry.country.chars().all(|c| c.is_ascii_uppercase()) {
+        report.error(format!("country `{}` is not a two-letter code like MA or SN", entry.country));
+    }
+    if entry.domain.needs_citation() && entry.sources.is_empty() {
+        report.error(format!("a {} entry must cite its official source ([[sources]])", entry.domain.as_str()));
+    }
+    for (i, source) in entry.sources.iter().enumerate() {
+        if source.title.trim().is_empty() {
+            report.error(format!("sources[{i}]: empty title"));
+        }
+        report.date(&format!("sources[{i}]: consulted"), &source.consulted);
+    }
+    for target in &entry.see_also {
+        if !corpus.entries.contains_key(target) {
+            report.error(format!("see_also: no entry `{target}`"));
+        }
+    }
+    if let Some(form) = &entry.form {
+        if !corpus.forms.contains_key(form) {
+            report.error(format!("form: no form `{form}` under forms/"));
+        }
+    }
+    if entry.text.is_empty() && entry.lesson.is_none() {
+        report.error("no [text.LANG] section: nothing to say".into());
+    }
+    for (key, text) in &entry.text {
+        let what = format!("text.{key}");
+        let Some(tag) = report.language(&what, key) else { continue };
+        report.script(&format!("{what}.title"), &tag, &text.title);
+        report.script(&format!("{what}.body"), &tag, &text.body);
+        if text.body.trim().is_empty() {
+            report.error(format!("{what}.body is empty"));
+        }
+        report.review(&what, &text.review);
+        if let Some(audio) = &text.audio {
+            report.audio(corpus, &what, audio);
+        }
+    }
+    match (&entry.lesson, entry.domain) {
+        (None, super::Domain::Literacy) => report.error("a literacy entry needs a [lesson]".into()),
+        (Some(lesson), _) => {
+            let Some(tag) = report.language("lesson.language", &lesson.language) else { return };
+            report.review("lesson", &lesson.review);
+            if lesson.items.is_empty() {
+                report.error("lesson has no items".into());
+            }
+            for (i, item) in lesson.items.iter().enumerate() {
+                let what = format!("lesson.items[{i}] `{}`", item.text);
+                report.script(&what, &tag, &item.text);
+                for syllable in &item.syllables {
+                    report.script(&format!("{what} syllable `{syllable}`"), &tag, syllable);
+                }
+                if !item.syllables.is_empty() && item.syllables.concat() != item.text {
+                    report.error(format!("{what}: syllables {:?} do not spell the word", item.syllables));
+                }
+                if let Some(latin) = &item.latin {
+                    let latin_tag = LangTag { language: tag.language, script: super::lang::Script::Latn };
+                    report.script(&format!("{what} latin"), &latin_tag, latin);
+                }
+                for key in item.meaning.keys() {
+                    report.language(&format!("{what} meaning"), key);
+                }
+                if let Some(audio) = &item.audio {
+                    report.audio(corpus, &what, audio);
+                }
+            }
+        }
+        (None, _) => {}
+    }
+}
+
+fn check_form(form: &Form, report: &mut Report) {
+    report.review("form", &form.review);
+    for (key, title) in &form.title {
+        if let Some(tag) = report.language("title", key) {
+            report.script(&format!("title.{key}"), &tag, title);
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for field in &form.fields {
+        let what = format!("field `{}`", field.id);
+        if !ids.insert(field.id.as_str()) {
+            report.error(format!("{what} is defined twice"));
+        }
+        if field.prompt.is_empty() {
+            report.error(format!("{what} has no prompt"));
+        }
+        for (key, prompt) in &field.prompt {
+            if let Some(tag) = report.language(&format!("{what} prompt"), key) {
+                report.script(&format!("{what} prompt.{key}"), &tag, prompt);
+            }
+        }
+        if field.kind == FieldKind::Choice && field.choices.is_empty() {
+            report.error(format!("{what} is a choice with no `choices`"));
+        }
+    }
+    for (key, template) in &form.document.template {
+        let what = format!("document.template.{key}");
+        report.language(&what, key);
+        let env = minijinja::Environment::new();
+        match env.template_from_str(template) {
+            Err(e) => report.error(format!("{what}: {e}")),
+            Ok(parsed) => {
+                for variable in parsed.undeclared_variables(false) {
+                    if !ids.contains(variable.as_str()) && !form::RENDER_VARIABLES.contains(&variable.as_str()) {
+                        report.error(format!("{what} uses `{variable}`, which is not a field of this form"));
+                    }
+                }
+            }
+        }
+    }
+    if form.document.template.is_empty() {
+        report.error("document has no template".into());
+    }
+}

@@ -1,0 +1,135 @@
+//! Governed content: what Awal may say, where it comes from and who approved it.
+//!
+//! The corpus is a directory of TOML files (see [`entry`] and [`form`] for the
+//! format): entries anywhere under it, forms under `forms/`, recordings where
+//! the entries point. [`Corpus::load`] never fails on one bad file: it keeps the
+//! others and reports the bad one as a [`Problem`], so a kiosk keeps serving
+//! while `awal corpus check` ([`check`]) tells the editor what to fix.
+//! [`search::Index`] finds entries across scripts.
+
+pub mod check;
+pub mod entry;
+pub mod form;
+pub mod lang;
+pub mod normalize;
+pub mod search;
+pub mod stats;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use entry::{Domain, Entry, ReviewStatus};
+pub use form::Form;
+pub use lang::LangTag;
+pub use search::{Hit, Index, Query};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error("{path}: cannot read the corpus directory: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// A file that could not be loaded, and why.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The loaded corpus: every entry and form that parsed, keyed by id.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    pub root: PathBuf,
+    pub entries: BTreeMap<String, Loaded<Entry>>,
+    pub forms: BTreeMap<String, Loaded<Form>>,
+}
+
+/// A parsed file and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub path: PathBuf,
+    pub item: T,
+}
+
+impl Corpus {
+    /// Reads every `*.toml` under `root`. Files that do not parse, and second
+    /// files with an id already seen, are skipped and returned as problems.
+    pub fn load(root: &Path) -> Result<(Corpus, Vec<Problem>), CorpusError> {
+        let mut files = Vec::new();
+        collect_toml_files(root, &mut files)?;
+        files.sort();
+        let mut corpus = Corpus { root: root.to_path_buf(), ..Corpus::default() };
+        let mut problems = Vec::new();
+        for path in files {
+            let is_form = path.strip_prefix(root).is_ok_and(|p| p.starts_with("forms"));
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    problems.push(Problem { path, message: format!("cannot read: {e}") });
+                    continue;
+                }
+            };
+            let outcome = if is_form {
+                parse(&text).map(|form: Form| (form.id.clone(), Item::Form(form)))
+            } else {
+                parse(&text).map(|entry: Entry| (entry.id.clone(), Item::Entry(entry)))
+            };
+            match outcome {
+                Err(message) => problems.push(Problem { path, message }),
+                Ok((id, item)) => {
+                    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                    if stem != id {
+                        let message = format!("id `{id}` differs from the file name `{stem}.toml`: rename one");
+                        problems.push(Problem { path, message });
+                        continue;
+                    }
+                    let taken = match &item {
+                        Item::Form(_) => corpus.forms.get(&id).map(|l| l.path.clone()),
+                        Item::Entry(_) => corpus.entries.get(&id).map(|l| l.path.clone()),
+                    };
+                    if let Some(first) = taken {
+                        let message = format!("id `{id}` is already used by {}", first.display());
+                        problems.push(Problem { path, message });
+                        continue;
+                    }
+                    match item {
+                        Item::Form(form) => {
+                            corpus.forms.insert(id, Loaded { path, item: form });
+                        }
+                        Item::Entry(entry) => {
+                            corpus.entries.insert(id, Loaded { path, item: entry });
+                        }
+                    }
+                }
+            }
+        }
+        Ok((corpus, problems))
+    }
+
+    /// Resolves a path written in an entry (audio) against the corpus root.
+    pub fn resolve(&self, relative: &Path) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+enum Item {
+    Entry(Entry),
+    Form(Form),
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+}
+
+fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError> {
+    let io = |source| CorpusError::Io { path: dir.to_path_buf(), source };
+    for item in std::fs::read_dir(dir).map_err(io)? {
+        let path = item.map_err(io)?.path();
+        if path.is_dir() {
+            collect_toml_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
