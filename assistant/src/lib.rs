@@ -12,4 +12,5 @@ pub mod audio;
 pub mod config;
 pub mod corpus;
 pub mod doctor;
+pub mod lm;
 pub mod models;

@@ -114,6 +114,11 @@ fn stats_count_entries_reviews_and_audio() {
     assert!(stats::render(&rows).lines().last().unwrap().starts_with("total"));
 }
 
+fn repo_index() -> Index {
+    let (corpus, _) = Corpus::load(&repo_corpus()).unwrap();
+    Index::build(&corpus)
+}
+
 fn top_hit(index: &Index, question: &str, lang: &str, country: Option<&str>) -> Option<String> {
     let query = Query { lang: Some(lang.parse::<LangTag>().unwrap()), country, ..Query::new(question) };
     index.search(&query).first().map(|h| h.id.clone())
@@ -122,8 +127,7 @@ fn top_hit(index: &Index, question: &str, lang: &str, country: Option<&str>) -> 
 /// Questions as people would ask them, in each language; the right entry must rank first.
 #[test]
 fn the_right_entry_ranks_first_across_languages() {
-    let (corpus, _) = Corpus::load(&repo_corpus()).unwrap();
-    let index = Index::build(&corpus);
+    let index = repo_index();
     let questions = [
         ("How much is the minimum wage?", "en", Some("MA"), "ma-rights-minimum-wage"),
         ("I am pregnant, how long is my maternity leave?", "en", Some("MA"), "ma-rights-maternity-leave"),
@@ -163,8 +167,7 @@ fn the_right_entry_ranks_first_across_languages() {
 
 #[test]
 fn arabizi_finds_the_entry_written_in_arabic_script() {
-    let (corpus, _) = Corpus::load(&repo_corpus()).unwrap();
-    let index = Index::build(&corpus);
+    let index = repo_index();
     // Only the Darija text (Arabic script) of this entry says الكونجي / الولادة.
     let query = Query { lang: Some("ary-Latn".parse().unwrap()), ..Query::new("lconji dyal lwilada") };
     let hit = &index.search(&query)[0];
@@ -173,8 +176,7 @@ fn arabizi_finds_the_entry_written_in_arabic_script() {
 
 #[test]
 fn tifinagh_and_latin_tamazight_find_each_other() {
-    let (corpus, _) = Corpus::load(&repo_corpus()).unwrap();
-    let index = Index::build(&corpus);
+    let index = repo_index();
     // The minimum wage entry has Tamazight in Tifinagh only; maternity in Latin only.
     let latin_query = Query { lang: Some("zgh-Latn".parse().unwrap()), ..Query::new("asɣar adrus") };
     let hit = &index.search(&latin_query)[0];
@@ -188,16 +190,14 @@ fn tifinagh_and_latin_tamazight_find_each_other() {
 
 #[test]
 fn accentless_wolof_and_pulaar_find_accented_text() {
-    let (corpus, _) = Corpus::load(&repo_corpus()).unwrap();
-    let index = Index::build(&corpus);
+    let index = repo_index();
     assert_eq!(top_hit(&index, "jerejef", "wol", None).as_deref(), Some("lit-wol-words-1"));
     assert_eq!(top_hit(&index, "biddo neddo", "fuc", None).as_deref(), Some("lit-fuc-words-1"));
 }
 
 #[test]
 fn unrelated_questions_cover_less_than_covered_ones() {
-    let (corpus, _) = Corpus::load(&repo_corpus()).unwrap();
-    let index = Index::build(&corpus);
+    let index = repo_index();
     let coverage = |q: &str| index.search(&Query { lang: Some("en".parse().unwrap()), ..Query::new(q) })[0].coverage;
     let covered = coverage("maternity leave for pregnant workers");
     let unrelated = coverage("which football team won the cup yesterday");

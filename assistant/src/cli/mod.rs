@@ -2,6 +2,7 @@
 
 mod corpus;
 mod doctor;
+mod lm;
 mod models;
 mod transcribe;
 
@@ -48,6 +49,9 @@ enum Command {
     },
     /// Transcribe audio files with Whisper.
     Transcribe(transcribe::TranscribeArgs),
+    /// The language model: tokenizer.
+    #[command(subcommand)]
+    Lm(lm::LmCommand),
     /// Check, count and search the governed content.
     #[command(subcommand)]
     Corpus(corpus::CorpusCommand),
@@ -76,6 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Doctor { json } => doctor::run(json, &context),
         Command::Transcribe(args) => transcribe::run(args, &context),
         Command::Corpus(command) => corpus::run(command, &context),
+        Command::Lm(command) => lm::run(command, &context),
     }
 }
 

@@ -1,0 +1,71 @@
+//! The small language model: GGUF files read with candle, and the tokenizer
+//! their metadata carries ([`tokenizer::GgufTokenizer`]).
+//!
+//! The assistant uses the model to route requests, pull form values out of
+//! speech and simplify cited text — never to answer rights questions alone.
+
+pub mod tokenizer;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use candle_core::quantized::gguf_file::Content;
+
+pub use tokenizer::GgufTokenizer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LmError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a readable GGUF file ({message}); it may be truncated: run `awal models verify`")]
+    NotGguf { path: PathBuf, message: String },
+    #[error("{path}: no `.gguf` file in this model")]
+    NoGgufFile { path: PathBuf },
+    #[error("GGUF metadata `{key}`: {message}")]
+    Metadata { key: String, message: String },
+    #[error("tokenizer model `{0}` is not supported (supported: gpt2, llama)")]
+    UnsupportedTokenizer(String),
+    #[error("tokenizing failed: {0}")]
+    Tokenize(String),
+}
+
+/// A GGUF file's header: metadata and tensor index (the weights stay on disk).
+pub struct GgufFile {
+    pub path: PathBuf,
+    pub content: Content,
+}
+
+impl GgufFile {
+    pub fn open(path: &Path) -> Result<Self, LmError> {
+        let file = File::open(path).map_err(|source| LmError::Io { path: path.to_path_buf(), source })?;
+        let content = Content::read(&mut BufReader::new(file))
+            .map_err(|e| LmError::NotGguf { path: path.to_path_buf(), message: e.to_string() })?;
+        Ok(Self { path: path.to_path_buf(), content })
+    }
+
+    /// The one `.gguf` file in an installed model directory.
+    pub fn find_in(dir: &Path) -> Result<PathBuf, LmError> {
+        let io = |source| LmError::Io { path: dir.to_path_buf(), source };
+        let mut found = Vec::new();
+        for item in std::fs::read_dir(dir).map_err(io)? {
+            let path = item.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "gguf") {
+                found.push(path);
+            }
+        }
+        found.sort();
+        found.into_iter().next().ok_or_else(|| LmError::NoGgufFile { path: dir.to_path_buf() })
+    }
+
+    /// `general.architecture` (qwen2, gemma3, llama, …).
+    pub fn architecture(&self) -> Result<&str, LmError> {
+        let key = "general.architecture";
+        let value = self.content.metadata.get(key).ok_or_else(|| LmError::Metadata { key: key.into(), message: "missing".into() })?;
+        value.to_string().map(String::as_str).map_err(|e| LmError::Metadata { key: key.into(), message: e.to_string() })
+    }
+
+    pub fn tokenizer(&self) -> Result<GgufTokenizer, LmError> {
+        GgufTokenizer::from_gguf(&self.content)
+    }
+}
