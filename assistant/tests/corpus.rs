@@ -63,7 +63,10 @@ fn check_fails_on_each_broken_fixture() {
     for (case, expected) in cases {
         let findings = findings(&fixture(case));
         let errors = errors(&findings);
-        assert!(errors.iter().any(|e| e.contains(expected)), "{case}: expected an error containing {expected:?}, got {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "{case}: expected an error containing {expected:?}, got {errors:?}"
+        );
     }
 }
 
@@ -181,7 +184,8 @@ fn tifinagh_and_latin_tamazight_find_each_other() {
     let latin_query = Query { lang: Some("zgh-Latn".parse().unwrap()), ..Query::new("asɣar adrus") };
     let hit = &index.search(&latin_query)[0];
     assert_eq!((hit.id.as_str(), hit.lang.as_str()), ("ma-rights-minimum-wage", "zgh"));
-    let tifinagh_query = Query { lang: Some("zgh".parse().unwrap()), ..Query::new("ⵜⴰⵎⵟⵟⵓⵜ ⵜⵍⴰⵍⵉⵜ") };
+    let tifinagh_query =
+        Query { lang: Some("zgh".parse().unwrap()), ..Query::new("ⵜⴰⵎⵟⵟⵓⵜ ⵜⵍⴰⵍⵉⵜ") };
     let hit = &index.search(&tifinagh_query)[0];
     assert_eq!((hit.id.as_str(), hit.lang.as_str()), ("ma-rights-maternity-leave", "zgh-Latn"));
     // Lesson words: Latin spelling finds the Tifinagh word list.

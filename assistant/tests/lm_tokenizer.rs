@@ -20,7 +20,9 @@ fn check_model(id: &str) {
     let gguf = GgufFile::open(&model.file(expected["file"].as_str().unwrap())).unwrap();
     let tokenizer = gguf.tokenizer().unwrap();
     let texts = reference["texts"].as_array().unwrap();
-    let ids = |v: &serde_json::Value| -> Vec<u32> { v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect() };
+    let ids = |v: &serde_json::Value| -> Vec<u32> {
+        v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    };
     let mut mismatches = Vec::new();
     for (i, text) in texts.iter().enumerate() {
         let text = text.as_str().unwrap();

@@ -43,9 +43,10 @@ pub enum CorpusCommand {
 }
 
 fn parse_domain(text: &str) -> Result<Domain, String> {
-    Domain::ALL.into_iter().find(|d| d.as_str() == text).ok_or_else(|| {
-        format!("unknown domain `{text}` (one of: literacy, rights, paperwork, referral)")
-    })
+    Domain::ALL
+        .into_iter()
+        .find(|d| d.as_str() == text)
+        .ok_or_else(|| format!("unknown domain `{text}` (one of: literacy, rights, paperwork, referral)"))
 }
 
 fn load(dir: Option<PathBuf>, session: &Session) -> anyhow::Result<(Corpus, Vec<awal::corpus::Problem>)> {
@@ -98,7 +99,14 @@ pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode
                 print_json(&hits)?;
             } else {
                 for hit in &hits {
-                    println!("{:>6.2}  {:>4.0}%  {:<40} [{}] {}", hit.score, hit.coverage * 100.0, hit.id, hit.lang, hit.title);
+                    println!(
+                        "{:>6.2}  {:>4.0}%  {:<40} [{}] {}",
+                        hit.score,
+                        hit.coverage * 100.0,
+                        hit.id,
+                        hit.lang,
+                        hit.title
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

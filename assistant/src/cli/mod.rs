@@ -1,5 +1,6 @@
 //! Argument definitions and dispatch. One file per command family.
 
+mod ask;
 mod corpus;
 mod doctor;
 mod lm;
@@ -49,6 +50,15 @@ enum Command {
     },
     /// Transcribe audio files with Whisper.
     Transcribe(transcribe::TranscribeArgs),
+    /// Ask the language model (streams the answer; --json adds timings).
+    Ask(ask::AskArgs),
+    /// Talk with the language model on the terminal.
+    Chat {
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        sampling: ask::SamplingArgs,
+    },
     /// The language model: tokenizer.
     #[command(subcommand)]
     Lm(lm::LmCommand),
@@ -81,6 +91,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Transcribe(args) => transcribe::run(args, &context),
         Command::Corpus(command) => corpus::run(command, &context),
         Command::Lm(command) => lm::run(command, &context),
+        Command::Ask(args) => ask::ask(args, &context),
+        Command::Chat { model, sampling } => ask::chat(model, sampling, &context),
     }
 }
 

@@ -132,7 +132,9 @@ impl Field {
             FieldKind::CinMa => validate_cin(answer),
             FieldKind::PhoneMa => validate_phone(answer, "Moroccan", "212", 9, &['5', '6', '7', '8']),
             FieldKind::PhoneSn => validate_phone(answer, "Senegalese", "221", 9, &['3', '7']),
-            FieldKind::Date => parse_date(answer).map(|d| d.to_string()).ok_or_else(|| InvalidValue::Date(answer.into())),
+            FieldKind::Date => {
+                parse_date(answer).map(|d| d.to_string()).ok_or_else(|| InvalidValue::Date(answer.into()))
+            }
             FieldKind::Integer | FieldKind::Money => {
                 let value = parse_amount(answer).ok_or_else(|| InvalidValue::Number(answer.into()))?;
                 if let Some(min) = self.min.filter(|min| value < *min) {
@@ -145,9 +147,11 @@ impl Field {
             }
             FieldKind::Choice => {
                 let folded = super::normalize::fold(answer);
-                self.choices.iter().find(|c| super::normalize::fold(c) == folded).cloned().ok_or_else(|| {
-                    InvalidValue::NotAChoice { value: answer.into(), choices: self.choices.join(", ") }
-                })
+                self.choices
+                    .iter()
+                    .find(|c| super::normalize::fold(c) == folded)
+                    .cloned()
+                    .ok_or_else(|| InvalidValue::NotAChoice { value: answer.into(), choices: self.choices.join(", ") })
             }
         }
     }
@@ -157,7 +161,8 @@ fn validate_cin(answer: &str) -> Result<String, InvalidValue> {
     let compact: String = answer.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
     let letters = compact.chars().take_while(|c| c.is_ascii_uppercase()).count();
     let digits = &compact[letters..];
-    let ok = (1..=2).contains(&letters) && (1..=6).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
+    let ok =
+        (1..=2).contains(&letters) && (1..=6).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
     if ok {
         Ok(compact)
     } else {

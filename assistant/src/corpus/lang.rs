@@ -161,7 +161,10 @@ impl ScriptCounts {
 
     /// The script with most letters, if any letter was seen.
     pub fn dominant(&self) -> Option<Script> {
-        [Script::Latn, Script::Arab, Script::Tfng].into_iter().filter(|s| self.count(*s) > 0).max_by_key(|s| self.count(*s))
+        [Script::Latn, Script::Arab, Script::Tfng]
+            .into_iter()
+            .filter(|s| self.count(*s) > 0)
+            .max_by_key(|s| self.count(*s))
     }
 
     /// Whether `script` carries the text. Acronyms and names in another script

@@ -169,7 +169,8 @@ impl Index {
         for doc in surface.keys().chain(skeleton.keys()).copied().collect::<HashSet<_>>() {
             let (s_score, s_matched) = surface.get(&doc).copied().unwrap_or_default();
             let (k_score, k_matched) = skeleton.get(&doc).copied().unwrap_or_default();
-            let coverage = (s_matched / surface_mass.max(f32::EPSILON)).max(k_matched / skeleton_mass.max(f32::EPSILON));
+            let coverage =
+                (s_matched / surface_mass.max(f32::EPSILON)).max(k_matched / skeleton_mass.max(f32::EPSILON));
             let d = &self.docs[doc];
             let entry = &self.entries[d.entry];
             let prior = if entry.domain == Domain::Referral { REFERRAL_WEIGHT } else { 1.0 };

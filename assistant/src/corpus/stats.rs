@@ -51,7 +51,11 @@ pub fn stats(corpus: &Corpus) -> Vec<Row> {
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let header = ["country", "lang", "domain", "entries", "reviewed", "machine-draft", "audio"];
-    let _ = writeln!(out, "{:<8} {:<9} {:<10} {:>7} {:>8} {:>13} {:>5}", header[0], header[1], header[2], header[3], header[4], header[5], header[6]);
+    let _ = writeln!(
+        out,
+        "{:<8} {:<9} {:<10} {:>7} {:>8} {:>13} {:>5}",
+        header[0], header[1], header[2], header[3], header[4], header[5], header[6]
+    );
     for r in rows {
         let _ = writeln!(
             out,

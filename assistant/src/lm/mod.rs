@@ -4,6 +4,8 @@
 //! The assistant uses the model to route requests, pull form values out of
 //! speech and simplify cited text — never to answer rights questions alone.
 
+pub mod generate;
+pub mod model;
 pub mod tokenizer;
 
 use std::fs::File;
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::Content;
 
+pub use generate::{Generation, GenerationParams, LanguageModel};
 pub use tokenizer::GgufTokenizer;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +31,16 @@ pub enum LmError {
     UnsupportedTokenizer(String),
     #[error("tokenizing failed: {0}")]
     Tokenize(String),
+    #[error("{path}: architecture `{architecture}` is not supported (supported: qwen2, qwen3, gemma3, llama)")]
+    UnsupportedArchitecture { architecture: String, path: PathBuf },
+    #[error("the prompt has {tokens} tokens but the model's context holds {context}: shorten the passages")]
+    PromptTooLong { tokens: usize, context: usize },
+    #[error("no chat template in the model and no built-in one for `{0}`")]
+    NoChatTemplate(String),
+    #[error("chat template: {0}")]
+    Template(String),
+    #[error("model computation failed: {0}")]
+    Compute(String),
 }
 
 /// A GGUF file's header: metadata and tensor index (the weights stay on disk).
@@ -61,7 +74,11 @@ impl GgufFile {
     /// `general.architecture` (qwen2, gemma3, llama, …).
     pub fn architecture(&self) -> Result<&str, LmError> {
         let key = "general.architecture";
-        let value = self.content.metadata.get(key).ok_or_else(|| LmError::Metadata { key: key.into(), message: "missing".into() })?;
+        let value = self
+            .content
+            .metadata
+            .get(key)
+            .ok_or_else(|| LmError::Metadata { key: key.into(), message: "missing".into() })?;
         value.to_string().map(String::as_str).map_err(|e| LmError::Metadata { key: key.into(), message: e.to_string() })
     }
 

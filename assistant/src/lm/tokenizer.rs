@@ -26,7 +26,8 @@ const TYPE_CONTROL: i32 = 3;
 const TYPE_USER_DEFINED: i32 = 4;
 
 /// The Qwen 2 pre-tokenizer (llama.cpp `LLAMA_VOCAB_PRE_TYPE_QWEN2`).
-const QWEN2_PATTERN: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+const QWEN2_PATTERN: &str =
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 /// GPT-2's own pattern, for `pre = default` byte-level models.
 const GPT2_PATTERN: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 /// Llama 3 (`pre = llama-bpe`).
@@ -60,7 +61,12 @@ fn bad(key: &str, e: impl std::fmt::Display) -> LmError {
 }
 
 fn strings(content: &Content, key: &str) -> Result<Vec<String>, LmError> {
-    meta(content, key)?.to_vec().map_err(|e| bad(key, e))?.iter().map(|v| v.to_string().cloned().map_err(|e| bad(key, e))).collect()
+    meta(content, key)?
+        .to_vec()
+        .map_err(|e| bad(key, e))?
+        .iter()
+        .map(|v| v.to_string().cloned().map_err(|e| bad(key, e)))
+        .collect()
 }
 
 fn optional_u32(content: &Content, key: &str) -> Option<u32> {
@@ -73,10 +79,16 @@ fn optional_bool(content: &Content, key: &str) -> Option<bool> {
 
 impl GgufTokenizer {
     pub fn from_gguf(content: &Content) -> Result<Self, LmError> {
-        let model = meta(content, "tokenizer.ggml.model")?.to_string().map_err(|e| bad("tokenizer.ggml.model", e))?.clone();
+        let model =
+            meta(content, "tokenizer.ggml.model")?.to_string().map_err(|e| bad("tokenizer.ggml.model", e))?.clone();
         let tokens = strings(content, "tokenizer.ggml.tokens")?;
         let types: Vec<i32> = match content.metadata.get("tokenizer.ggml.token_type") {
-            Some(v) => v.to_vec().map_err(|e| bad("tokenizer.ggml.token_type", e))?.iter().map(|t| t.to_i32().unwrap_or(1)).collect(),
+            Some(v) => v
+                .to_vec()
+                .map_err(|e| bad("tokenizer.ggml.token_type", e))?
+                .iter()
+                .map(|t| t.to_i32().unwrap_or(1))
+                .collect(),
             None => vec![1; tokens.len()],
         };
         let ids: HashMap<String, u32> = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
@@ -88,7 +100,8 @@ impl GgufTokenizer {
         let (user_defined, control) = (by_length_desc(TYPE_USER_DEFINED), by_length_desc(TYPE_CONTROL));
         let kind = match model.as_str() {
             "gpt2" => {
-                let pre = content.metadata.get("tokenizer.ggml.pre").and_then(|v| v.to_string().ok()).map(String::as_str);
+                let pre =
+                    content.metadata.get("tokenizer.ggml.pre").and_then(|v| v.to_string().ok()).map(String::as_str);
                 let pattern = match pre {
                     Some("qwen2") => QWEN2_PATTERN,
                     Some("llama-bpe" | "llama3") => LLAMA3_PATTERN,
@@ -99,7 +112,12 @@ impl GgufTokenizer {
             }
             "llama" => {
                 let scores = match content.metadata.get("tokenizer.ggml.scores") {
-                    Some(v) => v.to_vec().map_err(|e| bad("tokenizer.ggml.scores", e))?.iter().map(|s| s.to_f32().unwrap_or(0.0)).collect(),
+                    Some(v) => v
+                        .to_vec()
+                        .map_err(|e| bad("tokenizer.ggml.scores", e))?
+                        .iter()
+                        .map(|s| s.to_f32().unwrap_or(0.0))
+                        .collect(),
                     None => vec![0.0; tokens.len()],
                 };
                 let add_space_prefix = optional_bool(content, "tokenizer.ggml.add_space_prefix").unwrap_or(true);
@@ -110,7 +128,8 @@ impl GgufTokenizer {
         Ok(Self {
             bos: optional_u32(content, "tokenizer.ggml.bos_token_id"),
             eos: optional_u32(content, "tokenizer.ggml.eos_token_id"),
-            add_bos: optional_bool(content, "tokenizer.ggml.add_bos_token").unwrap_or(matches!(kind, Kind::SentencePiece { .. })),
+            add_bos: optional_bool(content, "tokenizer.ggml.add_bos_token")
+                .unwrap_or(matches!(kind, Kind::SentencePiece { .. })),
             tokens,
             types,
             ids,
@@ -210,10 +229,8 @@ impl GgufTokenizer {
     /// entry (leftmost on ties), then map each piece to its id or its bytes.
     fn sentencepiece(&self, text: &str, scores: &[f32], out: &mut Vec<u32>) {
         // Symbols as byte ranges of `text`, linked left/right.
-        let mut symbols: Vec<Symbol> = text
-            .char_indices()
-            .map(|(start, c)| Symbol { start, len: c.len_utf8(), prev: None, next: None })
-            .collect();
+        let mut symbols: Vec<Symbol> =
+            text.char_indices().map(|(start, c)| Symbol { start, len: c.len_utf8(), prev: None, next: None }).collect();
         let n = symbols.len();
         for (i, symbol) in symbols.iter_mut().enumerate() {
             symbol.prev = i.checked_sub(1);
@@ -233,7 +250,10 @@ impl GgufTokenizer {
         while let Some(bigram) = queue.pop() {
             let (left, right) = (bigram.left, bigram.right);
             // Skip pairs made stale by an earlier merge.
-            if symbols[left].len == 0 || symbols[right].len == 0 || symbols[left].len + symbols[right].len != bigram.size {
+            if symbols[left].len == 0
+                || symbols[right].len == 0
+                || symbols[left].len + symbols[right].len != bigram.size
+            {
                 continue;
             }
             symbols[left].len += symbols[right].len;
@@ -280,6 +300,11 @@ impl GgufTokenizer {
                 token.replace('▁', " ").into_bytes()
             }
         }
+    }
+
+    /// A token exactly as the vocabulary writes it, control tokens included.
+    pub fn decode_special(&self, id: u32) -> String {
+        self.tokens.get(id as usize).cloned().unwrap_or_default()
     }
 
     /// Text of a token sequence (invalid UTF-8 replaced).
@@ -338,7 +363,11 @@ fn byte_of_gpt2_char(c: char) -> Option<u8> {
     (0u32..256).filter(|b| !printable(*b)).nth(rank as usize).map(|b| b as u8)
 }
 
-fn byte_level_bpe(ids: &HashMap<String, u32>, merges: &[String], pattern: &str) -> Result<tokenizers::Tokenizer, LmError> {
+fn byte_level_bpe(
+    ids: &HashMap<String, u32>,
+    merges: &[String],
+    pattern: &str,
+) -> Result<tokenizers::Tokenizer, LmError> {
     use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
     use tokenizers::models::bpe::BPE;
     use tokenizers::pre_tokenizers::byte_level::ByteLevel;
@@ -348,13 +377,12 @@ fn byte_level_bpe(ids: &HashMap<String, u32>, merges: &[String], pattern: &str) 
     use tokenizers::SplitDelimiterBehavior;
 
     let err = |e: tokenizers::Error| LmError::Tokenize(e.to_string());
-    let merges: Vec<(String, String)> = merges
-        .iter()
-        .filter_map(|m| m.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())))
-        .collect();
+    let merges: Vec<(String, String)> =
+        merges.iter().filter_map(|m| m.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string()))).collect();
     let vocab: tokenizers::models::bpe::Vocab = ids.iter().map(|(t, &i)| (t.clone(), i)).collect();
     let bpe = BPE::builder().vocab_and_merges(vocab, merges).ignore_merges(false).build().map_err(err)?;
-    let split = Split::new(SplitPattern::Regex(pattern.to_string()), SplitDelimiterBehavior::Isolated, false).map_err(err)?;
+    let split =
+        Split::new(SplitPattern::Regex(pattern.to_string()), SplitDelimiterBehavior::Isolated, false).map_err(err)?;
     let pre = Sequence::new(vec![
         PreTokenizerWrapper::Split(split),
         PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, false, false)),
