@@ -110,7 +110,6 @@ impl Ct2Model {
         if reader.offset != map.len() {
             return Err(reader.error(reader.offset, format!("{} unexpected trailing bytes", map.len() - reader.offset)));
         }
-        drop(reader);
         Ok(Self { path: path.to_path_buf(), spec, revision, variables, aliases, map })
     }
 
