@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
-use awal::lm::{GenerationParams, GgufFile, LanguageModel};
+use awal::lm::{GenerationParams, LanguageModel};
 
 use super::{print_json, Session};
 
@@ -85,9 +85,8 @@ struct TokensPerSecond {
 }
 
 fn load(model: Option<String>, session: &Session) -> anyhow::Result<(String, LanguageModel)> {
-    let id = model.unwrap_or_else(|| session.config.models.lm.clone());
-    let installed = session.store.require(&id)?;
-    Ok((id, LanguageModel::load(&GgufFile::find_in(&installed.dir)?)?))
+    let (id, path) = super::lm::model_file(model, session)?;
+    Ok((id, LanguageModel::load(&path)?))
 }
 
 pub fn ask(args: AskArgs, session: &Session) -> anyhow::Result<ExitCode> {

@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -36,9 +37,8 @@ struct Tokenized {
 pub fn run(command: LmCommand, session: &Session) -> anyhow::Result<ExitCode> {
     match command {
         LmCommand::Tokenize { text, model, bos, special, json } => {
-            let id = model.unwrap_or_else(|| session.config.models.lm.clone());
-            let installed = session.store.require(&id)?;
-            let gguf = GgufFile::open(&GgufFile::find_in(&installed.dir)?)?;
+            let (id, path) = model_file(model, session)?;
+            let gguf = GgufFile::open(&path)?;
             let tokenizer = gguf.tokenizer()?;
             let ids = tokenizer.encode(&text, bos, special)?;
             let pieces = ids.iter().map(|&i| String::from_utf8_lossy(&tokenizer.token_bytes(i)).into_owned()).collect();
@@ -51,4 +51,11 @@ pub fn run(command: LmCommand, session: &Session) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The GGUF file of `model`, or of the configured language model.
+pub fn model_file(model: Option<String>, session: &Session) -> anyhow::Result<(String, PathBuf)> {
+    let id = model.unwrap_or_else(|| session.config.models.lm.clone());
+    let installed = session.store.require(&id)?;
+    Ok((id.clone(), GgufFile::find_in(&installed.dir)?))
 }

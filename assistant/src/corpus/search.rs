@@ -201,9 +201,4 @@ impl Index {
         hits.truncate(query.limit);
         hits
     }
-
-    /// The entry behind a hit.
-    pub fn entry(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
-    }
 }

@@ -50,30 +50,19 @@ pub fn stats(corpus: &Corpus) -> Vec<Row> {
 /// The table as aligned text, one row per country × language × domain.
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
-    let header = ["country", "lang", "domain", "entries", "reviewed", "machine-draft", "audio"];
-    let _ = writeln!(
-        out,
-        "{:<8} {:<9} {:<10} {:>7} {:>8} {:>13} {:>5}",
-        header[0], header[1], header[2], header[3], header[4], header[5], header[6]
-    );
-    for r in rows {
+    let mut line = |cells: [&dyn std::fmt::Display; 7]| {
+        let [country, lang, domain, entries, reviewed, machine_draft, audio] = cells;
         let _ = writeln!(
             out,
-            "{:<8} {:<9} {:<10} {:>7} {:>8} {:>13} {:>5}",
-            r.country, r.lang, r.domain, r.entries, r.reviewed, r.machine_draft, r.with_audio
+            "{country:<8} {lang:<9} {domain:<10} {entries:>7} {reviewed:>8} {machine_draft:>13} {audio:>5}"
         );
+    };
+    line([&"country", &"lang", &"domain", &"entries", &"reviewed", &"machine-draft", &"audio"]);
+    for r in rows {
+        line([&r.country, &r.lang, &r.domain, &r.entries, &r.reviewed, &r.machine_draft, &r.with_audio]);
     }
     let total = |f: fn(&Row) -> usize| rows.iter().map(f).sum::<usize>();
-    let _ = writeln!(
-        out,
-        "{:<8} {:<9} {:<10} {:>7} {:>8} {:>13} {:>5}",
-        "total",
-        "",
-        "",
-        total(|r| r.entries),
-        total(|r| r.reviewed),
-        total(|r| r.machine_draft),
-        total(|r| r.with_audio)
-    );
+    let totals = [total(|r| r.entries), total(|r| r.reviewed), total(|r| r.machine_draft), total(|r| r.with_audio)];
+    line([&"total", &"", &"", &totals[0], &totals[1], &totals[2], &totals[3]]);
     out
 }

@@ -42,9 +42,10 @@ pub struct GgufTokenizer {
     pub eos: Option<u32>,
     /// Whether prompts start with BOS (`tokenizer.ggml.add_bos_token`).
     pub add_bos: bool,
-    /// User-defined tokens, longest first; with control tokens when parsing specials.
-    user_defined: Vec<u32>,
-    control: Vec<u32>,
+    /// Tokens cut out of plain text: user-defined ones, longest first.
+    specials_plain: Vec<u32>,
+    /// The same with control tokens, for `parse_special`.
+    specials_all: Vec<u32>,
 }
 
 enum Kind {
@@ -92,12 +93,14 @@ impl GgufTokenizer {
             None => vec![1; tokens.len()],
         };
         let ids: HashMap<String, u32> = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        let by_length_desc = |wanted: i32| {
-            let mut list: Vec<u32> = (0..tokens.len() as u32).filter(|&i| types[i as usize] == wanted).collect();
+        let longest_first = |wanted: &[i32]| {
+            let mut list: Vec<u32> =
+                (0..tokens.len() as u32).filter(|&i| wanted.contains(&types[i as usize])).collect();
             list.sort_by_key(|&i| std::cmp::Reverse(tokens[i as usize].len()));
             list
         };
-        let (user_defined, control) = (by_length_desc(TYPE_USER_DEFINED), by_length_desc(TYPE_CONTROL));
+        let specials_plain = longest_first(&[TYPE_USER_DEFINED]);
+        let specials_all = longest_first(&[TYPE_USER_DEFINED, TYPE_CONTROL]);
         let kind = match model.as_str() {
             "gpt2" => {
                 let pre =
@@ -134,13 +137,9 @@ impl GgufTokenizer {
             types,
             ids,
             kind,
-            user_defined,
-            control,
+            specials_plain,
+            specials_all,
         })
-    }
-
-    pub fn vocab_size(&self) -> usize {
-        self.tokens.len()
     }
 
     /// The id of a token written exactly as in the vocabulary (`<|im_end|>`).
@@ -155,15 +154,11 @@ impl GgufTokenizer {
         if add_bos && self.add_bos {
             out.extend(self.bos);
         }
-        let mut specials: Vec<u32> = self.user_defined.clone();
-        if parse_special {
-            specials.extend(&self.control);
-            specials.sort_by_key(|&i| std::cmp::Reverse(self.tokens[i as usize].len()));
-        }
+        let specials = if parse_special { &self.specials_all } else { &self.specials_plain };
         // SentencePiece models with a space prefix put it at the start and after
         // every special token, as llama.cpp does.
         let mut after_special = true;
-        for piece in self.partition(text, &specials) {
+        for piece in self.partition(text, specials) {
             match piece {
                 Piece::Special(id) => out.push(id),
                 Piece::Text(text) => self.encode_plain(text, after_special, &mut out)?,
