@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
-use awal::lm::{GenerationParams, LanguageModel};
+use awal::lm::{GenerationParams, JsonGrammar, LanguageModel};
 
 use super::{print_json, Session};
 
@@ -21,6 +21,14 @@ pub struct AskArgs {
     /// Answer with exactly one of these labels (constrained decoding).
     #[arg(long, value_delimiter = ',')]
     pub choose: Vec<String>,
+    /// Answer with JSON fitting this schema (a file, or the schema itself):
+    /// an object of string, enum, integer, number and boolean properties.
+    #[arg(long, conflicts_with = "choose")]
+    pub schema: Option<String>,
+    /// Feed the prompt as it is (with BOS), without the chat template: for base
+    /// models and for comparing engines on the same tokens.
+    #[arg(long, conflicts_with = "system")]
+    pub raw: bool,
     #[command(flatten)]
     pub sampling: SamplingArgs,
     #[arg(long)]
@@ -66,7 +74,10 @@ struct Answer {
     model: String,
     text: String,
     tokens: usize,
+    token_ids: Vec<u32>,
     prompt_tokens: usize,
+    /// Prompt tokens whose keys and values were already cached.
+    reused_tokens: usize,
     timings_ms: TimingsMs,
     tokens_per_s: TokensPerSecond,
 }
@@ -96,7 +107,11 @@ pub fn ask(args: AskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         messages.push(("system", system.as_str()));
     }
     messages.push(("user", args.prompt.as_str()));
-    let prompt = model.encode_prompt(&model.chat_prompt(&messages)?)?;
+    let prompt = if args.raw {
+        model.tokenizer.encode(&args.prompt, true, false)?
+    } else {
+        model.encode_prompt(&model.chat_prompt(&messages)?)?
+    };
     if !args.choose.is_empty() {
         let labels: Vec<&str> = args.choose.iter().map(String::as_str).collect();
         let label = model.choose(&prompt, &labels)?;
@@ -105,6 +120,15 @@ pub fn ask(args: AskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         } else {
             println!("{label}");
         }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(schema) = &args.schema {
+        let text =
+            if std::path::Path::new(schema).is_file() { std::fs::read_to_string(schema)? } else { schema.clone() };
+        let schema: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("--schema is not JSON: {e}"))?;
+        let (value, _) = model.generate_json(&prompt, &JsonGrammar::from_schema(&schema)?)?;
+        print_json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
     let stream = !args.json;
@@ -121,7 +145,9 @@ pub fn ask(args: AskArgs, session: &Session) -> anyhow::Result<ExitCode> {
             model: id,
             text: generation.text.clone(),
             tokens: generation.tokens.len(),
+            token_ids: generation.tokens.clone(),
             prompt_tokens: generation.prompt_tokens,
+            reused_tokens: generation.reused_tokens,
             timings_ms: TimingsMs { load: model.load_ms, prefill: t.prefill_ms, generate: t.generate_ms },
             tokens_per_s: TokensPerSecond { prefill: t.prefill_tokens_per_s, generate: t.generate_tokens_per_s },
         })?;

@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::model::Transformer;
-use super::{GgufFile, GgufTokenizer, LmError};
+use super::{GgufFile, GgufTokenizer, JsonGrammar, LmError};
 
 /// How to sample; the defaults are greedy, which is what routing and
 /// extraction want.
@@ -53,6 +54,9 @@ pub struct Timings {
 pub struct Generation {
     pub text: String,
     pub prompt_tokens: usize,
+    /// Prompt tokens whose keys and values were still cached from the last
+    /// request (a shared system prompt and passages are computed once).
+    pub reused_tokens: usize,
     pub tokens: Vec<u32>,
     pub timings: Timings,
 }
@@ -161,7 +165,7 @@ impl LanguageModel {
         };
         let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
         let started = Instant::now();
-        let mut logits = self.transformer.forward(prompt, 0)?;
+        let (mut logits, reused) = self.transformer.forward_reusing(prompt)?;
         let prefill = started.elapsed().as_secs_f64();
 
         let started = Instant::now();
@@ -206,10 +210,11 @@ impl LanguageModel {
         Ok(Generation {
             text,
             prompt_tokens: prompt.len(),
+            reused_tokens: reused,
             timings: Timings {
                 prefill_ms: prefill * 1e3,
                 generate_ms: generate * 1e3,
-                prefill_tokens_per_s: prompt.len() as f64 / prefill.max(1e-9),
+                prefill_tokens_per_s: (prompt.len() - reused) as f64 / prefill.max(1e-9),
                 generate_tokens_per_s: tokens.len() as f64 / generate.max(1e-9),
             },
             tokens,
@@ -223,7 +228,7 @@ impl LanguageModel {
         let spelled: Vec<Vec<u32>> =
             labels.iter().map(|l| self.tokenizer.encode(l, false, false)).collect::<Result<_, _>>()?;
         self.check_context(prompt.len() + spelled.iter().map(Vec::len).max().unwrap_or(0))?;
-        let mut logits = self.transformer.forward(prompt, 0)?;
+        let (mut logits, _) = self.transformer.forward_reusing(prompt)?;
         let mut chosen: Vec<u32> = Vec::new();
         loop {
             let alive: Vec<usize> = (0..labels.len()).filter(|&i| spelled[i].starts_with(&chosen)).collect();
@@ -243,6 +248,53 @@ impl LanguageModel {
             logits = self.transformer.forward(&[next], prompt.len() + chosen.len() - 1)?;
         }
     }
+}
+
+impl LanguageModel {
+    /// Greedy decoding restricted to JSON that fits `grammar`: the result
+    /// always parses. Returns the value and the text as generated.
+    pub fn generate_json(&mut self, prompt: &[u32], grammar: &JsonGrammar) -> Result<(Value, String), LmError> {
+        // Bounded by the grammar (strings and numbers have maximum lengths);
+        // this only guards against a grammar bug.
+        const MAX_TOKENS: usize = 2048;
+        self.check_context(prompt.len() + 1)?;
+        let (mut logits, _) = self.transformer.forward_reusing(prompt)?;
+        let mut matcher = grammar.matcher();
+        let mut bytes = Vec::new();
+        for step in 0..MAX_TOKENS {
+            if matcher.is_complete() {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let value = serde_json::from_str(&text)
+                    .map_err(|e| LmError::Compute(format!("constrained JSON did not parse ({e}): {text}")))?;
+                return Ok((value, text));
+            }
+            self.check_context(prompt.len() + step + 1)?;
+            let scores = logits.to_vec1::<f32>().map_err(|e| LmError::Compute(e.to_string()))?;
+            let fits = |id: u32| {
+                let piece = self.tokenizer.token_bytes(id);
+                !piece.is_empty() && matcher.clone().feed(&piece)
+            };
+            let token =
+                most_likely(&scores, fits).ok_or_else(|| LmError::Compute("no token continues the JSON".into()))?;
+            let piece = self.tokenizer.token_bytes(token);
+            matcher.feed(&piece);
+            bytes.extend(piece);
+            logits = self.transformer.forward(&[token], prompt.len() + step)?;
+        }
+        Err(LmError::Compute(format!("constrained JSON not complete after {MAX_TOKENS} tokens")))
+    }
+}
+
+/// The highest-scoring token that `fits`: the arg-max first (usually it
+/// does), then the rest in order.
+fn most_likely(scores: &[f32], fits: impl Fn(u32) -> bool) -> Option<u32> {
+    let best = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i as u32)?;
+    if fits(best) {
+        return Some(best);
+    }
+    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
+    order.sort_unstable_by(|a, b| scores[*b as usize].total_cmp(&scores[*a as usize]));
+    order.into_iter().find(|&id| fits(id))
 }
 
 /// Chat formats for models whose file carries no template.

@@ -5,6 +5,8 @@
 //! speech and simplify cited text — never to answer rights questions alone.
 
 pub mod generate;
+pub mod grounded;
+pub mod json;
 pub mod model;
 pub mod tokenizer;
 
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use candle_core::quantized::gguf_file::Content;
 
 pub use generate::{Generation, GenerationParams, LanguageModel};
+pub use json::JsonGrammar;
 pub use tokenizer::GgufTokenizer;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,8 @@ pub enum LmError {
     NoChatTemplate(String),
     #[error("chat template: {0}")]
     Template(String),
+    #[error("JSON schema: {0}")]
+    Schema(String),
     #[error("model computation failed: {0}")]
     Compute(String),
 }
