@@ -14,3 +14,4 @@ pub mod corpus;
 pub mod doctor;
 pub mod lm;
 pub mod models;
+pub mod store;

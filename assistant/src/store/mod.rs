@@ -1,0 +1,289 @@
+//! The kiosk's own data, in one SQLite file: learners (a card number, never a
+//! name), lesson progress, paperwork drafts and their exports, and anonymous
+//! per-day usage counters. No audio and no transcripts.
+//!
+//! The file is in WAL mode with `synchronous = FULL`: a write that returned is
+//! on disk, and a power cut in the middle of one leaves the previous state
+//! (tested by killing a writer with SIGKILL).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: the database is damaged ({report}); keep the file for recovery and start a new one")]
+    Damaged { path: PathBuf, report: String },
+    #[error("{path}: written by a newer Awal (schema {found}, this build knows {known})")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("no paperwork draft {0}")]
+    NoDraft(i64),
+}
+
+/// Schema versions, applied in order; `user_version` records how many ran.
+const MIGRATIONS: [&str; 1] = ["
+    CREATE TABLE learners (
+        id INTEGER PRIMARY KEY,
+        card TEXT NOT NULL UNIQUE,
+        created TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE progress (
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        item TEXT NOT NULL,
+        repetitions INTEGER NOT NULL,
+        interval_days REAL NOT NULL,
+        ease REAL NOT NULL,
+        due TEXT NOT NULL,
+        last_score REAL NOT NULL,
+        PRIMARY KEY (learner_id, item)
+    );
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        form TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('draft', 'confirmed', 'exported')),
+        updated TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE exports (
+        id INTEGER PRIMARY KEY,
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        format TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE usage (
+        day TEXT NOT NULL,
+        counter TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, counter)
+    );
+"];
+
+/// A paperwork draft: the form's id, the language it is filled in, the
+/// answers so far (field id → value) and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: i64,
+    pub form: String,
+    pub lang: String,
+    pub answers: Value,
+    pub status: String,
+}
+
+pub struct Store {
+    path: PathBuf,
+    connection: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and checks the database, then brings its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let sqlite = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        }
+        let connection = Connection::open(path).map_err(sqlite)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                 PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(sqlite)?;
+        let store = Self { path: path.to_path_buf(), connection };
+        store.check_integrity()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let version: i64 =
+            self.connection.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.sqlite(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: self.path.clone(), found: version, known });
+        }
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            // Each step and its version number commit together.
+            let batch = format!("BEGIN; {migration} PRAGMA user_version = {}; COMMIT;", i + 1);
+            self.connection.execute_batch(&batch).map_err(|e| self.sqlite(e))?;
+        }
+        Ok(())
+    }
+
+    /// SQLite's own check of every page and index.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let report: String =
+            self.connection.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.sqlite(e))?;
+        if report == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged { path: self.path.clone(), report })
+        }
+    }
+
+    /// The learner with this card number, created on first use.
+    pub fn learner(&self, card: &str) -> Result<i64, StoreError> {
+        self.connection
+            .execute("INSERT INTO learners (card) VALUES (?1) ON CONFLICT (card) DO NOTHING", [card])
+            .map_err(|e| self.sqlite(e))?;
+        self.connection
+            .query_row("SELECT id FROM learners WHERE card = ?1", [card], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Starts a draft of `form` in `lang`.
+    pub fn new_draft(&self, form: &str, lang: &str) -> Result<i64, StoreError> {
+        self.connection
+            .execute("INSERT INTO drafts (form, lang, answers, status) VALUES (?1, ?2, '{}', 'draft')", [form, lang])
+            .map_err(|e| self.sqlite(e))?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    /// Records one confirmed answer (the dialogue read it back and heard "yes").
+    pub fn set_answer(&self, draft: i64, field: &str, value: &Value) -> Result<(), StoreError> {
+        let mut current = self.draft(draft)?;
+        current.answers[field] = value.clone();
+        let changed = self
+            .connection
+            .execute(
+                "UPDATE drafts SET answers = ?1, updated = datetime('now') WHERE id = ?2",
+                params![current.answers.to_string(), draft],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        if changed == 0 {
+            return Err(StoreError::NoDraft(draft));
+        }
+        Ok(())
+    }
+
+    pub fn set_status(&self, draft: i64, status: &str) -> Result<(), StoreError> {
+        let changed = self
+            .connection
+            .execute("UPDATE drafts SET status = ?1, updated = datetime('now') WHERE id = ?2", params![status, draft])
+            .map_err(|e| self.sqlite(e))?;
+        if changed == 0 {
+            return Err(StoreError::NoDraft(draft));
+        }
+        Ok(())
+    }
+
+    pub fn draft(&self, id: i64) -> Result<Draft, StoreError> {
+        self.connection
+            .query_row("SELECT form, lang, answers, status FROM drafts WHERE id = ?1", [id], |r| {
+                let answers: String = r.get(2)?;
+                Ok(Draft {
+                    id,
+                    form: r.get(0)?,
+                    lang: r.get(1)?,
+                    answers: serde_json::from_str(&answers).unwrap_or(Value::Null),
+                    status: r.get(3)?,
+                })
+            })
+            .optional()
+            .map_err(|e| self.sqlite(e))?
+            .ok_or(StoreError::NoDraft(id))
+    }
+
+    /// Drafts not yet exported, newest first: what "carry on with my form" offers.
+    pub fn open_drafts(&self) -> Result<Vec<Draft>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT id FROM drafts WHERE status != 'exported' ORDER BY updated DESC, id DESC")
+            .map_err(|e| self.sqlite(e))?;
+        let ids: Vec<i64> =
+            statement.query_map([], |r| r.get(0)).and_then(Iterator::collect).map_err(|e| self.sqlite(e))?;
+        ids.into_iter().map(|id| self.draft(id)).collect()
+    }
+
+    /// Notes that a file was exported from a draft, and marks the draft exported.
+    pub fn record_export(&self, draft: i64, format: &str, path: &Path) -> Result<(), StoreError> {
+        let transaction = self.connection.unchecked_transaction().map_err(|e| self.sqlite(e))?;
+        transaction
+            .execute(
+                "INSERT INTO exports (draft_id, format, path) VALUES (?1, ?2, ?3)",
+                params![draft, format, path.to_string_lossy()],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        transaction
+            .execute("UPDATE drafts SET status = 'exported', updated = datetime('now') WHERE id = ?1", [draft])
+            .map_err(|e| self.sqlite(e))?;
+        transaction.commit().map_err(|e| self.sqlite(e))
+    }
+
+    /// Adds one to today's `counter` (e.g. `skill.rights`): how much the kiosk
+    /// is used, with nothing about who or what was said.
+    pub fn count(&self, counter: &str) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO usage (day, counter, count) VALUES (date('now'), ?1, 1) \
+                 ON CONFLICT (day, counter) DO UPDATE SET count = count + 1",
+                [counter],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    /// `(day, counter, count)` rows, oldest first.
+    pub fn usage(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT day, counter, count FROM usage ORDER BY day, counter")
+            .map_err(|e| self.sqlite(e))?;
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.sqlite(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn drafts_keep_confirmed_answers_and_learners_are_cards() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("awal.sqlite")).unwrap();
+        let draft = store.new_draft("ma-form-cooperative", "fr").unwrap();
+        store.set_answer(draft, "name", &json!("Tifawt")).unwrap();
+        store.set_answer(draft, "members", &json!(12)).unwrap();
+        store.set_answer(draft, "name", &json!("Tifawin")).unwrap();
+        let got = store.draft(draft).unwrap();
+        assert_eq!(got.answers, json!({"name": "Tifawin", "members": 12}));
+        assert_eq!(store.open_drafts().unwrap().len(), 1);
+        store.record_export(draft, "pdf", Path::new("/tmp/x.pdf")).unwrap();
+        assert!(store.open_drafts().unwrap().is_empty());
+        assert!(matches!(store.set_answer(99, "a", &json!(1)), Err(StoreError::NoDraft(99))));
+        assert_eq!(store.learner("0042").unwrap(), store.learner("0042").unwrap());
+        assert_ne!(store.learner("0042").unwrap(), store.learner("0043").unwrap());
+        store.count("skill.rights").unwrap();
+        store.count("skill.rights").unwrap();
+        assert_eq!(store.usage().unwrap()[0].2, 2);
+    }
+
+    #[test]
+    fn a_newer_schema_or_a_damaged_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("awal.sqlite");
+        Store::open(&path).unwrap().connection.execute_batch("PRAGMA user_version = 99").unwrap();
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+        let garbage = dir.path().join("garbage.sqlite");
+        std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+        let message = Store::open(&garbage).err().expect("garbage is refused").to_string();
+        assert!(message.contains("garbage.sqlite"), "{message}");
+    }
+}
