@@ -5,11 +5,13 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
-    match cli::run(args) {
+    // The raw matches travel along: `simulate` orders its turns by position.
+    let matches = cli::Args::command().get_matches();
+    let args = cli::Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match cli::run(args, &matches) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("awal: {error:#}");

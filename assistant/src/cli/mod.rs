@@ -5,6 +5,7 @@ mod corpus;
 mod doctor;
 mod lm;
 mod models;
+mod simulate;
 mod transcribe;
 
 use std::path::PathBuf;
@@ -65,6 +66,8 @@ enum Command {
     /// Check, count and search the governed content.
     #[command(subcommand)]
     Corpus(corpus::CorpusCommand),
+    /// Drive a whole conversation: audio files and typed turns in, replies out.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// What every command needs: the configuration, the manifest and the model store.
@@ -78,7 +81,7 @@ pub struct Session {
     pub store: ModelStore,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let config = Config::load(args.config.as_deref())?;
     let manifest = Manifest::load(args.manifest.as_deref()).context("loading the model manifest")?;
     let store = ModelStore::new(config.models_dir(args.models_dir.as_deref()));
@@ -93,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Lm(command) => lm::run(command, &context),
         Command::Ask(args) => ask::ask(args, &context),
         Command::Chat { model, sampling } => ask::chat(model, sampling, &context),
+        Command::Simulate(args) => simulate::run(args, matches.subcommand_matches("simulate"), &context),
     }
 }
 

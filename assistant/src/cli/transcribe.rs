@@ -141,7 +141,7 @@ pub fn run(args: TranscribeArgs, session: &Session) -> anyhow::Result<ExitCode> 
 
 /// Decodes and transcribes one file as a stream (bounded memory on long
 /// files); also returns the milliseconds spent decoding the audio.
-fn transcribe_file(
+pub(super) fn transcribe_file(
     recognizer: &mut dyn Recognizer,
     file: &std::path::Path,
     params: &DecodeParams,

@@ -108,10 +108,92 @@ fn is_function_word(word: &str) -> bool {
                 .filter_map(stop_words::lookup)
                 .flat_map(|list| list.iter())
                 .map(|w| fold(w))
+                .chain(QUESTION_WORDS.iter().map(|w| fold(w)))
                 .collect()
         })
         .contains(word)
 }
+
+/// How people start a question, which says nothing about its topic: kept out
+/// of the index and of a question's coverage ("combien", "شحال", "kifach").
+/// NLTK's lists lack most of them, and Darija has no list at all.
+const QUESTION_WORDS: &[&str] = &[
+    // French
+    "combien",
+    "comment",
+    "pourquoi",
+    "quand",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "est-ce",
+    "dois",
+    "doit",
+    "peux",
+    "peut",
+    "veux",
+    "voudrais",
+    "faut",
+    "faire",
+    "savoir",
+    "dire",
+    // English
+    "much",
+    "many",
+    "long",
+    "can",
+    "must",
+    "should",
+    "need",
+    "want",
+    "tell",
+    // Arabic
+    "كم",
+    "كيف",
+    "ماذا",
+    "متى",
+    "لماذا",
+    "هل",
+    "أين",
+    "يمكن",
+    "يجب",
+    "أريد",
+    // Darija, Arabic script and Arabizi
+    "شحال",
+    "شنو",
+    "شنهو",
+    "اشنو",
+    "كيفاش",
+    "واش",
+    "فين",
+    "علاش",
+    "إمتى",
+    "بغيت",
+    "خاصني",
+    "نقدر",
+    "chhal",
+    "ch7al",
+    "chhal",
+    "chno",
+    "chnou",
+    "achno",
+    "kifach",
+    "kifash",
+    "wach",
+    "fin",
+    "3lach",
+    "imta",
+    "bghit",
+    "khasni",
+    "n9der",
+    "nqder",
+    "ndir",
+    "ndiro",
+    "ndirou",
+    "ندير",
+    "نديرو",
+];
 
 fn stemmer_for(tag: Option<&LangTag>) -> Option<Stemmer> {
     match tag?.language {

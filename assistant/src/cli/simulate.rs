@@ -1,0 +1,189 @@
+//! `awal simulate`: a whole conversation from the command line, each turn an
+//! audio file (through speech recognition) or `--text` standing in for speech.
+//! Prints every turn: what was heard, which skill answered, the reply's text
+//! and audio, and timings. The base of the dialogue tests and of `scripts/demo`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{ArgMatches, Args};
+use serde::Serialize;
+
+use awal::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, DEFAULT_DECODER_PRECISION};
+use awal::corpus::{Corpus, LangTag};
+use awal::dialogue::{Dialogue, Reply, Skill};
+use awal::speech::synthesize;
+
+use super::Session;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The language chosen at the kiosk (`fr`, `ar`, `ary`, `ary-Latn`, `en`, `zgh`, `wol`, `fuc`…).
+    #[arg(long)]
+    lang: String,
+    /// Country whose content answers (ISO code).
+    #[arg(long, default_value = "MA")]
+    country: String,
+    /// A typed turn standing in for speech (repeatable; turns keep their order
+    /// with the audio files).
+    #[arg(long)]
+    text: Vec<String>,
+    /// Spoken turns: audio files.
+    audio: Vec<PathBuf>,
+    /// Where reply audio is written (default: DATA_DIR/simulate).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+enum TurnInput {
+    Text(String),
+    Audio(PathBuf),
+}
+
+#[derive(Serialize)]
+struct TurnOutput<'a> {
+    turn: usize,
+    transcript: Option<&'a str>,
+    skill: Skill,
+    reply_text: &'a str,
+    reply_lang: &'a str,
+    reply_audio: Option<PathBuf>,
+    entry: Option<&'a str>,
+    citations: &'a [String],
+    reviewed: bool,
+    end: bool,
+    timings_ms: Timings,
+}
+
+#[derive(Serialize, Default)]
+struct Timings {
+    asr: f64,
+    respond: f64,
+    speech: f64,
+}
+
+/// The turns in command-line order (clap keeps `--text` and positional files
+/// apart; their indices put them back in sequence).
+fn turns(args: &SimulateArgs, matches: Option<&ArgMatches>) -> Vec<TurnInput> {
+    let indices =
+        |id: &str| -> Vec<usize> { matches.and_then(|m| m.indices_of(id)).map(|i| i.collect()).unwrap_or_default() };
+    let mut ordered: Vec<(usize, TurnInput)> = Vec::new();
+    let text_at = indices("text");
+    for (i, text) in args.text.iter().enumerate() {
+        ordered.push((text_at.get(i).copied().unwrap_or(i), TurnInput::Text(text.clone())));
+    }
+    let audio_at = indices("audio");
+    for (i, path) in args.audio.iter().enumerate() {
+        ordered.push((audio_at.get(i).copied().unwrap_or(usize::MAX / 2 + i), TurnInput::Audio(path.clone())));
+    }
+    ordered.sort_by_key(|(at, _)| *at);
+    ordered.into_iter().map(|(_, turn)| turn).collect()
+}
+
+fn ms(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1e4).round() / 10.0
+}
+
+pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) -> anyhow::Result<ExitCode> {
+    let lang: LangTag = args.lang.parse().map_err(|e| anyhow::anyhow!("--lang {}: {e}", args.lang))?;
+    let (corpus, problems) = Corpus::load(&session.corpus_dir)?;
+    for problem in &problems {
+        // A broken entry is skipped; the rest of the content still serves.
+        eprintln!("awal: skipped {}: {}", problem.path.display(), problem.message);
+    }
+    let out = args.out.clone().unwrap_or_else(|| session.data_dir.join("simulate"));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let mut dialogue = Dialogue::new(&corpus, lang, &args.country);
+    let mut recognizer: Option<Box<dyn Recognizer>> = None;
+
+    let welcome = dialogue.welcome();
+    print_turn(0, None, &welcome, Timings::default(), &out, args.json)?;
+    for (n, turn) in turns(&args, matches).into_iter().enumerate() {
+        let n = n + 1;
+        let mut timings = Timings::default();
+        let heard = match turn {
+            TurnInput::Text(text) => text,
+            TurnInput::Audio(path) => {
+                let started = Instant::now();
+                if recognizer.is_none() {
+                    let model = session.store.require(&session.config.models.asr)?;
+                    recognizer = Some(load_recognizer_with(&model, Backend::Candle, DEFAULT_DECODER_PRECISION)?);
+                }
+                let params = DecodeParams { language: whisper_language(&args.lang), ..DecodeParams::default() };
+                let recognizer = recognizer.as_mut().expect("loaded above").as_mut();
+                let (transcript, _) = super::transcribe::transcribe_file(recognizer, &path, &params)
+                    .with_context(|| format!("turn {n}: {}", path.display()))?;
+                timings.asr = ms(started);
+                transcript.text.trim().to_string()
+            }
+        };
+        let started = Instant::now();
+        let reply = dialogue.respond(&heard);
+        timings.respond = ms(started);
+        print_turn(n, Some(&heard), &reply, timings, &out, args.json)?;
+        if reply.end {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whisper's language for a kiosk language: Darija is heard as Arabic;
+/// languages Whisper does not know are left to its detection.
+fn whisper_language(lang: &str) -> Option<String> {
+    match lang.split('-').next().unwrap_or(lang) {
+        "en" => Some("en".into()),
+        "fr" => Some("fr".into()),
+        "ar" | "ary" => Some("ar".into()),
+        _ => None,
+    }
+}
+
+fn print_turn(
+    n: usize,
+    heard: Option<&str>,
+    reply: &Reply,
+    mut timings: Timings,
+    out: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let audio = match &reply.clip {
+        Some(clip) => Some(clip.clone()),
+        None => {
+            let path = out.join(format!("turn-{n}.wav"));
+            synthesize(&reply.text, &reply.lang, reply.rate, &path)?.then_some(path)
+        }
+    };
+    timings.speech = ms(started);
+    if json {
+        let output = TurnOutput {
+            turn: n,
+            transcript: heard,
+            skill: reply.skill,
+            reply_text: &reply.text,
+            reply_lang: &reply.lang,
+            reply_audio: audio,
+            entry: reply.entry.as_deref(),
+            citations: &reply.citations,
+            reviewed: reply.reviewed,
+            end: reply.end,
+            timings_ms: timings,
+        };
+        println!("{}", serde_json::to_string(&output)?);
+    } else {
+        if let Some(heard) = heard {
+            println!("> {heard}");
+        }
+        println!("[{:?}] {}", reply.skill, reply.text);
+        match audio {
+            Some(path) => println!("  (audio: {})", path.display()),
+            None => println!("  (no voice for `{}` yet: text only)", reply.lang),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! What the kiosk itself says, per language. Arabic, French and English were
+//! written by the team; Darija too (Arabic script). Other languages fall back
+//! to French until their speakers record or write these (the reply says so:
+//! `Reply::fallback_lang`).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phrase {
+    Welcome,
+    Source,
+    Unreviewed,
+    DontKnow,
+    WhoCanHelp,
+    Goodbye,
+    NothingToRepeat,
+    AskAgain,
+}
+
+const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
+    (
+        "en",
+        &[
+            (Phrase::Welcome, "Hello. Ask your question: about work, family or your cooperative."),
+            (Phrase::Source, "Source:"),
+            (Phrase::Unreviewed, "This text has not yet been checked by a reviewer."),
+            (Phrase::DontKnow, "I do not know the answer to that."),
+            (Phrase::WhoCanHelp, "Here is who can help:"),
+            (Phrase::Goodbye, "Goodbye."),
+            (Phrase::NothingToRepeat, "I have not said anything yet."),
+            (Phrase::AskAgain, "Ask your question again, please."),
+        ],
+    ),
+    (
+        "fr",
+        &[
+            (Phrase::Welcome, "Bonjour. Posez votre question : le travail, la famille ou votre coopérative."),
+            (Phrase::Source, "Source :"),
+            (Phrase::Unreviewed, "Ce texte n'a pas encore été vérifié par un relecteur."),
+            (Phrase::DontKnow, "Je ne connais pas la réponse."),
+            (Phrase::WhoCanHelp, "Voici qui peut vous aider :"),
+            (Phrase::Goodbye, "Au revoir."),
+            (Phrase::NothingToRepeat, "Je n'ai encore rien dit."),
+            (Phrase::AskAgain, "Reposez votre question, s'il vous plaît."),
+        ],
+    ),
+    (
+        "ar",
+        &[
+            (Phrase::Welcome, "مرحبا. اطرح سؤالك: عن العمل أو الأسرة أو تعاونيتك."),
+            (Phrase::Source, "المصدر:"),
+            (Phrase::Unreviewed, "لم يراجع هذا النص بعد."),
+            (Phrase::DontKnow, "لا أعرف الجواب."),
+            (Phrase::WhoCanHelp, "هذه الجهة يمكنها مساعدتك:"),
+            (Phrase::Goodbye, "مع السلامة."),
+            (Phrase::NothingToRepeat, "لم أقل شيئا بعد."),
+            (Phrase::AskAgain, "أعد طرح سؤالك من فضلك."),
+        ],
+    ),
+    (
+        "ary",
+        &[
+            (Phrase::Welcome, "السلام. سولني على الخدمة، العائلة ولا التعاونية ديالك."),
+            (Phrase::Source, "المصدر:"),
+            (Phrase::Unreviewed, "هاد الكلام باقي ما تراجعش."),
+            (Phrase::DontKnow, "ما عرفتش الجواب."),
+            (Phrase::WhoCanHelp, "هادو لي يقدرو يعاونوك:"),
+            (Phrase::Goodbye, "بسلامة."),
+            (Phrase::NothingToRepeat, "باقي ما قلت والو."),
+            (Phrase::AskAgain, "عاود سولني عافاك."),
+        ],
+    ),
+];
+
+/// The phrase in `lang` (or its base language), else in French; the second
+/// value is the language actually used.
+pub fn phrase(which: Phrase, lang: &str) -> (&'static str, &'static str) {
+    let base = lang.split('-').next().unwrap_or(lang);
+    let table = PHRASES
+        .iter()
+        .find(|(tag, _)| *tag == lang)
+        .or_else(|| PHRASES.iter().find(|(tag, _)| *tag == base))
+        .or_else(|| PHRASES.iter().find(|(tag, _)| *tag == "fr"))
+        .expect("French phrases exist");
+    let text = table.1.iter().find(|(p, _)| *p == which).map(|(_, t)| *t).expect("every phrase in every table");
+    (text, table.0)
+}

@@ -1,0 +1,47 @@
+//! Speech out: recorded clips first; otherwise espeak-ng for the languages it
+//! speaks acceptably (English, French, Arabic — Darija is read with the Arabic
+//! voice); otherwise no audio, and the caller says so.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpeechError {
+    #[error("espeak-ng could not be run ({0}); install it: apt-get install espeak-ng")]
+    NoEspeak(std::io::Error),
+    #[error("espeak-ng failed on {path}: {message}")]
+    Espeak { path: PathBuf, message: String },
+}
+
+/// espeak-ng's voice for a language tag, if it has a usable one.
+pub fn espeak_voice(lang: &str) -> Option<&'static str> {
+    match lang.split('-').next().unwrap_or(lang) {
+        "en" => Some("en-us"),
+        "fr" => Some("fr"),
+        "ar" | "ary" => Some("ar"),
+        _ => None,
+    }
+}
+
+/// Normal speaking rate, words per minute; "slower" lowers it step by step.
+pub const NORMAL_RATE: u32 = 150;
+pub const SLOWEST_RATE: u32 = 90;
+
+/// Writes `text` spoken in `lang` at `rate` to `out` (WAV). `Ok(false)` when no
+/// voice exists for the language.
+pub fn synthesize(text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError> {
+    let Some(voice) = espeak_voice(lang) else { return Ok(false) };
+    let output = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", &rate.to_string(), "-w"])
+        .arg(out)
+        .arg(text)
+        .output()
+        .map_err(SpeechError::NoEspeak)?;
+    if !output.status.success() {
+        return Err(SpeechError::Espeak {
+            path: out.to_path_buf(),
+            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(true)
+}

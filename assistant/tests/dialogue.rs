@@ -1,0 +1,132 @@
+//! Whole conversations through `awal simulate --json`: typed turns in French,
+//! Arabic and Darija, spoken English turns through Whisper, commands, the
+//! referral below the retrieval threshold, and a damaged entry skipped while
+//! the kiosk keeps answering.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
+}
+
+/// Runs a conversation; returns every turn (the welcome first) and stderr.
+fn simulate(lang: &str, corpus: &Path, turns: &[&str]) -> (Vec<Value>, String) {
+    let out = tempfile::tempdir().unwrap();
+    let mut command = common::awal();
+    command.args(["simulate", "--json", "--lang", lang, "--country", "MA", "--out"]).arg(out.path());
+    command.arg("--corpus-dir").arg(corpus);
+    for turn in turns {
+        if Path::new(turn).is_file() {
+            command.arg(turn);
+        } else {
+            command.args(["--text", turn]);
+        }
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let turns: Vec<Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for turn in &turns {
+        // Every reply in a language espeak-ng speaks comes with audio that exists.
+        if ["en", "fr", "ar", "ary"].contains(&turn["reply_lang"].as_str().unwrap()) {
+            let audio = turn["reply_audio"].as_str().unwrap_or_else(|| panic!("no audio: {turn}"));
+            assert!(std::fs::metadata(audio).unwrap().len() > 1000, "{audio}");
+        }
+    }
+    std::mem::forget(out); // keep the audio for inspection after a failure
+    (turns, stderr)
+}
+
+fn assert_answer(turn: &Value, entry: &str) {
+    assert_eq!(turn["entry"], entry, "{turn}");
+    assert!(matches!(turn["skill"].as_str(), Some("rights" | "paperwork")), "{turn}");
+    let citations = turn["citations"].as_array().unwrap();
+    assert!(!citations.is_empty(), "{turn}");
+    let first = citations[0].as_str().unwrap();
+    assert!(turn["reply_text"].as_str().unwrap().contains(first), "the citation is spoken: {turn}");
+}
+
+#[test]
+fn typed_rights_questions_in_french_arabic_and_darija() {
+    let (turns, _) = simulate(
+        "fr",
+        &corpus(),
+        &["Combien de semaines de congé de maternité ?", "répète s'il vous plaît", "plus lentement", "stop"],
+    );
+    assert_eq!(turns[0]["skill"], "welcome");
+    assert_answer(&turns[1], "ma-rights-maternity-leave");
+    assert!(turns[1]["reply_text"].as_str().unwrap().contains("quatorze semaines"));
+    assert_eq!(turns[2]["reply_text"], turns[1]["reply_text"], "repeat says it again");
+    assert_eq!(turns[3]["entry"], "ma-rights-maternity-leave");
+    assert_eq!(turns[4]["end"], true);
+    // Nothing is reviewed yet, and the kiosk says so.
+    assert_eq!(turns[1]["reviewed"], false);
+    assert!(turns[1]["reply_text"].as_str().unwrap().contains("pas encore été vérifié"));
+
+    let (turns, _) = simulate("ar", &corpus(), &["كم هو الحد الأدنى للأجر؟"]);
+    assert_answer(&turns[1], "ma-rights-minimum-wage");
+    let (turns, _) = simulate("ary", &corpus(), &["شحال هو السميك؟", "عاود", "kifach ndir t3awniya?"]);
+    assert_answer(&turns[1], "ma-rights-minimum-wage");
+    assert_eq!(turns[2]["entry"], "ma-rights-minimum-wage");
+    assert_answer(&turns[3], "ma-paperwork-cooperative");
+    assert_eq!(turns[3]["skill"], "paperwork");
+}
+
+#[test]
+fn questions_outside_the_content_get_a_referral() {
+    for (lang, question) in [
+        ("fr", "Qui a gagné le match de football hier ?"),
+        ("en", "What will the weather be tomorrow?"),
+        ("ar", "ما هي عاصمة اليابان؟"),
+    ] {
+        let (turns, _) = simulate(lang, &corpus(), &[question]);
+        let reply = &turns[1];
+        assert_eq!(reply["skill"], "referral", "{question}: {reply}");
+        assert!(reply["entry"].as_str().unwrap().starts_with("ma-referral-"), "{reply}");
+    }
+}
+
+#[test]
+fn spoken_english_turns_go_through_speech_recognition() {
+    common::real_model("whisper-base");
+    let question = common::espeak_clip("How long is maternity leave for a pregnant worker?", "en-us");
+    let repeat = common::espeak_clip("Repeat, please.", "en-us");
+    let (turns, _) =
+        simulate("en", &corpus(), &[question.to_str().unwrap(), repeat.to_str().unwrap(), "What is the minimum wage?"]);
+    assert!(common::normalise(turns[1]["transcript"].as_str().unwrap()).contains("maternity leave"), "{}", turns[1]);
+    assert_answer(&turns[1], "ma-rights-maternity-leave");
+    assert!(turns[1]["timings_ms"]["asr"].as_f64().unwrap() > 0.0);
+    assert_eq!(turns[2]["entry"], "ma-rights-maternity-leave", "spoken repeat: {}", turns[2]);
+    assert_answer(&turns[3], "ma-rights-minimum-wage");
+}
+
+#[test]
+fn a_damaged_entry_is_skipped_and_the_rest_still_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("corpora");
+    copy_dir(&corpus(), &copy);
+    let damaged = copy.join("ma/rights/ma-rights-annual-leave.toml");
+    let text = std::fs::read_to_string(&damaged).unwrap();
+    std::fs::write(&damaged, &text[..text.len() / 2]).unwrap();
+    let (turns, stderr) = simulate("fr", &copy, &["Combien de semaines de congé de maternité ?"]);
+    assert!(stderr.contains("skipped") && stderr.contains("ma-rights-annual-leave.toml"), "{stderr}");
+    assert_answer(&turns[1], "ma-rights-maternity-leave");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        let target = to.join(item.file_name());
+        if item.file_type().unwrap().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).unwrap();
+        }
+    }
+}
