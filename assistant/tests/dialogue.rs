@@ -130,3 +130,84 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs a conversation with its own data directory (store and exports).
+fn simulate_in(data: &Path, lang: &str, turns: &[&str]) -> Vec<Value> {
+    let mut command = common::awal();
+    command.arg("--data-dir").arg(data).arg("--corpus-dir").arg(corpus());
+    command.args(["simulate", "--json", "--lang", lang, "--country", "MA"]);
+    for turn in turns {
+        command.args(["--text", turn]);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn a_cooperative_form_is_filled_corrected_once_and_exported() {
+    let data = tempfile::tempdir().unwrap();
+    let turns = simulate_in(
+        data.path(),
+        "fr",
+        &[
+            "Comment créer une coopérative ?",
+            "oui",
+            "Tifawt",
+            "oui",
+            "agriculture",
+            "oui",
+            "douze",
+            "oui",
+            "cinq mille", // not understood: asked again
+            "5000 dirhams",
+            "oui",
+            "Fatima Amrani",
+            "non",
+            "Fatima Zahra Amrani",
+            "oui",
+            "BE 123456",
+            "oui",
+            "06 12 34 56 78",
+            "oui",
+            "Douar Tafraout, commune Ait Baha",
+            "oui",
+            "21/03/2026",
+            "oui",
+            "non",
+            "trois",
+            "15",
+            "oui", // correct the number of members
+            "oui",
+        ],
+    );
+    assert!(turns[1]["reply_text"].as_str().unwrap().contains("remplir la fiche"), "{}", turns[1]);
+    assert!(turns[9]["reply_text"].as_str().unwrap().starts_with("Je n'ai pas compris"), "{}", turns[9]);
+    let last = turns.last().unwrap();
+    let files: Vec<&str> = last["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2, "{last}");
+    let exported: Value = serde_json::from_str(&std::fs::read_to_string(files[1]).unwrap()).unwrap();
+    assert_eq!(exported["form"], "ma-form-cooperative");
+    let answers = &exported["answers"];
+    assert_eq!(answers["members"], "15", "corrected from 12");
+    assert_eq!(answers["president_name"], "Fatima Zahra Amrani", "said again after a no");
+    assert_eq!(answers["president_cin"], "BE123456");
+    assert_eq!(answers["phone"], "+212612345678");
+    assert_eq!(answers["assembly_date"], "2026-03-21");
+    let sheet = std::fs::read_to_string(files[0]).unwrap();
+    assert!(sheet.contains("Membres fondateurs : 15") && sheet.contains("Capital : 5000 DH"), "{sheet}");
+}
+
+#[test]
+fn a_form_left_half_way_keeps_its_confirmed_answers() {
+    let data = tempfile::tempdir().unwrap();
+    let turns =
+        simulate_in(data.path(), "ary", &["kifach ndir t3awniya?", "ايه", "Tifawt", "ايه", "agriculture", "safi"]);
+    assert_eq!(turns.last().unwrap()["end"], true);
+    let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
+    let drafts = store.open_drafts().unwrap();
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(drafts[0].form, "ma-form-cooperative");
+    // The activity was heard but never confirmed: only the name is kept.
+    assert_eq!(drafts[0].answers, serde_json::json!({"cooperative_name": "Tifawt"}));
+}

@@ -15,6 +15,7 @@ use awal::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, DEFAULT
 use awal::corpus::{Corpus, LangTag};
 use awal::dialogue::{Dialogue, Reply, Skill};
 use awal::speech::synthesize;
+use awal::store::Store;
 
 use super::Session;
 
@@ -56,6 +57,8 @@ struct TurnOutput<'a> {
     citations: &'a [String],
     reviewed: bool,
     end: bool,
+    /// Files the turn wrote (an exported form).
+    files: &'a [PathBuf],
     timings_ms: Timings,
 }
 
@@ -97,7 +100,8 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     }
     let out = args.out.clone().unwrap_or_else(|| session.data_dir.join("simulate"));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let mut dialogue = Dialogue::new(&corpus, lang, &args.country);
+    let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
+    let mut dialogue = Dialogue::new(&corpus, lang, &args.country).with_store(&store, session.data_dir.join("exports"));
     let mut recognizer: Option<Box<dyn Recognizer>> = None;
 
     let welcome = dialogue.welcome();
@@ -172,6 +176,7 @@ fn print_turn(
             citations: &reply.citations,
             reviewed: reply.reviewed,
             end: reply.end,
+            files: &reply.files,
             timings_ms: timings,
         };
         println!("{}", serde_json::to_string(&output)?);
@@ -180,6 +185,9 @@ fn print_turn(
             println!("> {heard}");
         }
         println!("[{:?}] {}", reply.skill, reply.text);
+        for file in &reply.files {
+            println!("  (written: {})", file.display());
+        }
         match audio {
             Some(path) => println!("  (audio: {})", path.display()),
             None => println!("  (no voice for `{}` yet: text only)", reply.lang),

@@ -9,6 +9,7 @@
 //! model never answers on its own here.
 
 pub mod commands;
+pub mod paperwork;
 pub mod phrases;
 
 use std::path::PathBuf;
@@ -18,9 +19,11 @@ use serde::Serialize;
 use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
 use crate::corpus::lang::LangTag;
 use crate::corpus::search::{Index, Query};
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, Form};
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
+use crate::store::Store;
 pub use commands::{command, Command};
+use paperwork::{FormWalk, PaperworkError};
 use phrases::{phrase, Phrase};
 
 /// Share of a question's (IDF-weighted) words an entry must cover to be the
@@ -57,6 +60,8 @@ pub struct Reply {
     pub rate: u32,
     /// The conversation is over.
     pub end: bool,
+    /// Files written by this turn (an exported form).
+    pub files: Vec<PathBuf>,
 }
 
 pub struct Dialogue<'c> {
@@ -67,6 +72,12 @@ pub struct Dialogue<'c> {
     rate: u32,
     /// Answers given, newest last ("back" walks them).
     history: Vec<Reply>,
+    /// Where drafts are kept; without it forms are not offered.
+    store: Option<&'c Store>,
+    export_dir: PathBuf,
+    /// The form just offered ("shall we fill it in?").
+    offered: Option<String>,
+    walk: Option<FormWalk>,
 }
 
 impl<'c> Dialogue<'c> {
@@ -78,7 +89,18 @@ impl<'c> Dialogue<'c> {
             country: country.to_uppercase(),
             rate: NORMAL_RATE,
             history: Vec::new(),
+            store: None,
+            export_dir: PathBuf::new(),
+            offered: None,
+            walk: None,
         }
+    }
+
+    /// Keeps paperwork drafts in `store` and writes filled forms to `export_dir`.
+    pub fn with_store(mut self, store: &'c Store, export_dir: PathBuf) -> Self {
+        self.store = Some(store);
+        self.export_dir = export_dir;
+        self
     }
 
     pub fn lang(&self) -> &LangTag {
@@ -98,7 +120,18 @@ impl<'c> Dialogue<'c> {
         if said.is_empty() {
             return self.say(Skill::Command, Phrase::AskAgain);
         }
-        match command(said, &self.lang.to_string()) {
+        let heard = command(said, &self.lang.to_string());
+        if self.walk.is_some() {
+            return self.continue_form(said, heard);
+        }
+        if let Some(form) = self.offered.take() {
+            match heard {
+                Some(Command::Yes) => return self.start_form(&form),
+                Some(Command::No) => return self.say(Skill::Paperwork, Phrase::AskAgain),
+                _ => {}
+            }
+        }
+        match heard {
             Some(Command::Repeat) => self.repeat(),
             Some(Command::Slower) => {
                 self.rate = (self.rate - 30).max(SLOWEST_RATE);
@@ -125,6 +158,68 @@ impl<'c> Dialogue<'c> {
         }
     }
 
+    fn form(&self, id: &str) -> Option<&'c Form> {
+        self.corpus.forms.get(id).map(|loaded| &loaded.item)
+    }
+
+    fn start_form(&mut self, id: &str) -> Reply {
+        let (Some(form), Some(store)) = (self.form(id), self.store) else {
+            return self.say(Skill::Paperwork, Phrase::AskAgain);
+        };
+        match FormWalk::start(form, &self.lang.to_string(), store) {
+            Ok((walk, step)) => {
+                self.walk = Some(walk);
+                self.form_reply(step.text, step.exported, false)
+            }
+            Err(e) => self.form_error(e),
+        }
+    }
+
+    fn continue_form(&mut self, said: &str, heard: Option<Command>) -> Reply {
+        let mut walk = self.walk.take().expect("a form walk is under way");
+        let form = self.form(&walk.form_id).expect("the form was there when the walk started");
+        if heard == Some(Command::Stop) {
+            // The draft keeps every confirmed answer: the next visit can resume it.
+            let mut reply = self.say(Skill::Paperwork, Phrase::DraftKept);
+            reply.end = true;
+            return reply;
+        }
+        let store = self.store.expect("walks start only with a store");
+        match walk.step(form, &self.lang.to_string(), said, heard, store, &self.export_dir) {
+            Ok(step) => {
+                if !step.done {
+                    self.walk = Some(walk);
+                }
+                self.form_reply(step.text, step.exported, false)
+            }
+            Err(e) => {
+                self.walk = Some(walk);
+                self.form_error(e)
+            }
+        }
+    }
+
+    fn form_reply(&self, text: String, files: Vec<PathBuf>, end: bool) -> Reply {
+        Reply {
+            skill: Skill::Paperwork,
+            text,
+            lang: self.lang.to_string(),
+            entry: self.walk.as_ref().map(|w| w.form_id.clone()),
+            citations: Vec::new(),
+            reviewed: true,
+            clip: None,
+            rate: self.rate,
+            end,
+            files,
+        }
+    }
+
+    /// A failed save is said plainly; the answers confirmed so far stay in the draft.
+    fn form_error(&self, error: PaperworkError) -> Reply {
+        eprintln!("awal: paperwork: {error}");
+        self.say(Skill::Paperwork, Phrase::DraftKept)
+    }
+
     fn repeat(&self) -> Reply {
         match self.history.last() {
             Some(last) => Reply { rate: self.rate, ..last.clone() },
@@ -144,17 +239,13 @@ impl<'c> Dialogue<'c> {
             clip: None,
             rate: self.rate,
             end: false,
+            files: Vec::new(),
         }
     }
 
-    fn answer(&self, question: &str) -> Reply {
-        let query = Query {
-            text: question,
-            lang: Some(self.lang.clone()),
-            country: Some(&self.country),
-            domain: None,
-            limit: 3,
-        };
+    fn answer(&mut self, question: &str) -> Reply {
+        let query =
+            Query { text: question, lang: Some(self.lang), country: Some(&self.country), domain: None, limit: 3 };
         let best = self
             .index
             .search(&query)
@@ -163,7 +254,13 @@ impl<'c> Dialogue<'c> {
         match best.and_then(|hit| self.entry(&hit.id)) {
             Some(entry) => {
                 let skill = if entry.domain == Domain::Paperwork { Skill::Paperwork } else { Skill::Rights };
-                self.from_entry(skill, entry, None)
+                let mut reply = self.reply_from_entry(skill, entry, None);
+                // A paperwork entry with a form: offer to fill it in (needs somewhere to keep the draft).
+                if let Some(form) = entry.form.as_ref().filter(|f| self.store.is_some() && self.form(f).is_some()) {
+                    reply.text.push_str(&format!(" {}", phrase(Phrase::OfferForm, &self.lang.to_string()).0));
+                    self.offered = Some(form.clone());
+                }
+                reply
             }
             None => self.referral(question),
         }
@@ -178,7 +275,7 @@ impl<'c> Dialogue<'c> {
     fn referral(&self, question: &str) -> Reply {
         let query = Query {
             text: question,
-            lang: Some(self.lang.clone()),
+            lang: Some(self.lang),
             country: Some(&self.country),
             domain: Some(Domain::Referral),
             limit: 1,
@@ -195,7 +292,7 @@ impl<'c> Dialogue<'c> {
         match closest.or_else(any) {
             Some(entry) => {
                 let (help, _) = phrase(Phrase::WhoCanHelp, &self.lang.to_string());
-                self.from_entry(Skill::Referral, entry, Some(format!("{dont_know} {help}")))
+                self.reply_from_entry(Skill::Referral, entry, Some(format!("{dont_know} {help}")))
             }
             None => self.say(Skill::Referral, Phrase::DontKnow),
         }
@@ -203,7 +300,7 @@ impl<'c> Dialogue<'c> {
 
     /// The entry's text in the person's language (else French, Arabic,
     /// English), its sources, and a notice if the text is not reviewed.
-    fn from_entry(&self, skill: Skill, entry: &Entry, preface: Option<String>) -> Reply {
+    fn reply_from_entry(&self, skill: Skill, entry: &Entry, preface: Option<String>) -> Reply {
         let (lang, text) = self.text_of(entry);
         let (source_word, _) = phrase(Phrase::Source, &lang);
         let citations: Vec<String> = entry.sources.iter().map(|s| s.citation()).collect();
@@ -230,6 +327,7 @@ impl<'c> Dialogue<'c> {
             clip: text.audio.as_ref().map(|a| self.corpus.resolve(a)),
             rate: self.rate,
             end: false,
+            files: Vec::new(),
         }
     }
 

@@ -13,6 +13,8 @@ pub enum Phrase {
     Goodbye,
     NothingToRepeat,
     AskAgain,
+    OfferForm,
+    DraftKept,
 }
 
 const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
@@ -27,6 +29,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Goodbye, "Goodbye."),
             (Phrase::NothingToRepeat, "I have not said anything yet."),
             (Phrase::AskAgain, "Ask your question again, please."),
+            (Phrase::OfferForm, "Shall we fill in the form now? Say yes or no."),
+            (Phrase::DraftKept, "Your answers are kept. Come back to finish the form."),
         ],
     ),
     (
@@ -40,6 +44,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Goodbye, "Au revoir."),
             (Phrase::NothingToRepeat, "Je n'ai encore rien dit."),
             (Phrase::AskAgain, "Reposez votre question, s'il vous plaît."),
+            (Phrase::OfferForm, "Voulez-vous remplir la fiche maintenant ? Dites oui ou non."),
+            (Phrase::DraftKept, "Vos réponses sont gardées. Revenez pour finir la fiche."),
         ],
     ),
     (
@@ -53,6 +59,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Goodbye, "مع السلامة."),
             (Phrase::NothingToRepeat, "لم أقل شيئا بعد."),
             (Phrase::AskAgain, "أعد طرح سؤالك من فضلك."),
+            (Phrase::OfferForm, "هل تريد ملء البطاقة الآن؟ قل نعم أو لا."),
+            (Phrase::DraftKept, "أجوبتك محفوظة. عد لإكمال البطاقة."),
         ],
     ),
     (
@@ -66,6 +74,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Goodbye, "بسلامة."),
             (Phrase::NothingToRepeat, "باقي ما قلت والو."),
             (Phrase::AskAgain, "عاود سولني عافاك."),
+            (Phrase::OfferForm, "بغيتي نعمرو البطاقة دابا؟ قول ايه ولا لا."),
+            (Phrase::DraftKept, "الأجوبة ديالك محفوظين. رجع باش تكمل البطاقة."),
         ],
     ),
 ];

@@ -45,3 +45,28 @@ pub fn synthesize(text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool,
     }
     Ok(true)
 }
+
+/// The first sentence of `text`: what is synthesized first, so the kiosk
+/// starts speaking while the rest is prepared.
+pub fn first_sentence(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, '.' | '?' | '!' | '؟' | '\n') && text[i + c.len_utf8()..].starts_with(char::is_whitespace)
+        })
+        .map_or(text.len(), |(i, c)| i + c.len_utf8());
+    text[..end].trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_sentence_stops_at_the_first_full_stop() {
+        assert_eq!(first_sentence("Congé de maternité. Une salariée a droit…"), "Congé de maternité.");
+        assert_eq!(first_sentence("17.92 dirhams an hour. Then"), "17.92 dirhams an hour.");
+        assert_eq!(first_sentence("لا أعرف الجواب؟ هذه"), "لا أعرف الجواب؟");
+        assert_eq!(first_sentence("No stop"), "No stop");
+    }
+}

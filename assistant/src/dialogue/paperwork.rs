@@ -1,0 +1,290 @@
+//! Filling a form by voice: each field is asked, the answer checked by the
+//! field's validator and read back; "yes" saves it to the draft in the store,
+//! "no" asks again. At the end the whole sheet is read back; a field can be
+//! corrected by its number; "yes" exports the sheet (text and JSON).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::commands::Command;
+use crate::corpus::form::{FieldKind, Form};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+enum State {
+    /// Waiting for the answer to field `n`.
+    Asking(usize),
+    /// Field `n` heard as this value; waiting for yes or no.
+    Confirming(usize, String),
+    /// All fields answered; waiting for yes (export) or no (correct one).
+    Review,
+    /// Waiting for the number of the field to correct.
+    WhichField,
+}
+
+/// Where a form walk stands. Saved answers live in the store's draft.
+#[derive(Debug)]
+pub struct FormWalk {
+    pub form_id: String,
+    pub draft: i64,
+    state: State,
+    answers: BTreeMap<String, String>,
+    /// A correction returns to the review instead of the next field.
+    correcting: bool,
+}
+
+/// What the walk says next.
+#[derive(Debug)]
+pub struct Step {
+    pub text: String,
+    /// Files written when the sheet was exported.
+    pub exported: Vec<PathBuf>,
+    pub done: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaperworkError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("writing {path}: {source}")]
+    Export { path: PathBuf, source: std::io::Error },
+    #[error("form template: {0}")]
+    Template(String),
+}
+
+/// Phrases of the walk, in French, English and Arabic (others use French).
+fn words(lang: &str) -> [&'static str; 7] {
+    match lang.split('-').next().unwrap_or(lang) {
+        "en" => [
+            "I noted:",
+            "Is that right? Say yes or no.",
+            "I did not understand.",
+            "Here is the sheet.",
+            "Is everything right? Say yes, or no to correct a field.",
+            "Which field? Say its number, from 1 to",
+            "The sheet is ready and saved.",
+        ],
+        "ar" | "ary" => [
+            "سجلت:",
+            "هل هذا صحيح؟ قل نعم أو لا.",
+            "لم أفهم.",
+            "هذه هي البطاقة.",
+            "هل كل شيء صحيح؟ قل نعم، أو لا لتصحيح خانة.",
+            "أي خانة؟ قل رقمها، من 1 إلى",
+            "البطاقة جاهزة ومحفوظة.",
+        ],
+        _ => [
+            "J'ai noté :",
+            "C'est bien ça ? Dites oui ou non.",
+            "Je n'ai pas compris.",
+            "Voici la fiche.",
+            "Tout est juste ? Dites oui, ou non pour corriger une ligne.",
+            "Quelle ligne ? Dites son numéro, de 1 à",
+            "La fiche est prête et enregistrée.",
+        ],
+    }
+}
+
+impl FormWalk {
+    /// Starts a new draft of `form` and asks its first field.
+    pub fn start(form: &Form, lang: &str, store: &Store) -> Result<(Self, Step), PaperworkError> {
+        let draft = store.new_draft(&form.id, lang)?;
+        let walk = Self {
+            form_id: form.id.clone(),
+            draft,
+            state: State::Asking(0),
+            answers: BTreeMap::new(),
+            correcting: false,
+        };
+        let step = walk.ask(form, lang, 0, "");
+        Ok((walk, step))
+    }
+
+    fn ask(&self, form: &Form, lang: &str, n: usize, preface: &str) -> Step {
+        let field = &form.fields[n];
+        let base = lang.split('-').next().unwrap_or(lang);
+        let prompt = field
+            .prompt
+            .get(lang)
+            .or_else(|| field.prompt.get(base))
+            .or_else(|| field.prompt.get("fr"))
+            .or_else(|| field.prompt.values().next())
+            .map_or(field.id.as_str(), String::as_str);
+        Step { text: format!("{preface}{prompt}").trim().to_string(), exported: Vec::new(), done: false }
+    }
+
+    /// Handles one utterance (`command` is what it means as a command, if anything).
+    pub fn step(
+        &mut self,
+        form: &Form,
+        lang: &str,
+        said: &str,
+        command: Option<Command>,
+        store: &Store,
+        export_dir: &Path,
+    ) -> Result<Step, PaperworkError> {
+        let w = words(lang);
+        match self.state.clone() {
+            State::Asking(n) => {
+                if command == Some(Command::Back) && n > 0 {
+                    self.state = State::Asking(n - 1);
+                    return Ok(self.ask(form, lang, n - 1, ""));
+                }
+                if command == Some(Command::Repeat) {
+                    return Ok(self.ask(form, lang, n, ""));
+                }
+                // "douze" for a number field: the validator wants digits.
+                let validated = form.fields[n].validate(said).or_else(|e| match form.fields[n].kind {
+                    FieldKind::Integer | FieldKind::Money => {
+                        spoken_number(said).map_or(Err(e), |v| form.fields[n].validate(&v.to_string()))
+                    }
+                    _ => Err(e),
+                });
+                match validated {
+                    Ok(value) => {
+                        self.state = State::Confirming(n, value.clone());
+                        Ok(self.say(format!("{} {value}. {}", w[0], w[1])))
+                    }
+                    Err(_) => Ok(self.ask(form, lang, n, &format!("{} ", w[2]))),
+                }
+            }
+            State::Confirming(n, value) => match command {
+                Some(Command::Yes) => {
+                    store.set_answer(self.draft, &form.fields[n].id, &Value::String(value.clone()))?;
+                    self.answers.insert(form.fields[n].id.clone(), value);
+                    if n + 1 < form.fields.len() && !self.correcting {
+                        self.state = State::Asking(n + 1);
+                        Ok(self.ask(form, lang, n + 1, ""))
+                    } else {
+                        self.correcting = false;
+                        self.review(form, lang)
+                    }
+                }
+                Some(Command::No) => {
+                    self.state = State::Asking(n);
+                    Ok(self.ask(form, lang, n, ""))
+                }
+                _ => Ok(self.say(format!("{} {value}. {}", w[0], w[1]))),
+            },
+            State::Review => match command {
+                Some(Command::Yes) => self.export(form, lang, store, export_dir),
+                Some(Command::No) => {
+                    self.state = State::WhichField;
+                    Ok(self.say(format!("{} {}.", w[5], form.fields.len())))
+                }
+                _ => self.review(form, lang),
+            },
+            State::WhichField => match spoken_number(said).filter(|n| (1..=form.fields.len()).contains(n)) {
+                Some(n) => {
+                    self.correcting = true;
+                    self.state = State::Asking(n - 1);
+                    Ok(self.ask(form, lang, n - 1, ""))
+                }
+                None => Ok(self.say(format!("{} {} {}.", w[2], w[5], form.fields.len()))),
+            },
+        }
+    }
+
+    fn say(&self, text: String) -> Step {
+        Step { text, exported: Vec::new(), done: false }
+    }
+
+    /// Reads the whole sheet back, numbered, and asks whether it is right.
+    fn review(&mut self, form: &Form, lang: &str) -> Result<Step, PaperworkError> {
+        self.state = State::Review;
+        let w = words(lang);
+        let lines: Vec<String> =
+            self.render(form, lang)?.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+        let numbered: Vec<String> =
+            lines.iter().take(form.fields.len()).enumerate().map(|(i, line)| format!("{}. {line}", i + 1)).collect();
+        Ok(self.say(format!("{} {} {}", w[3], numbered.join(" "), w[4])))
+    }
+
+    /// The form's document in `lang` (else French, else any), filled in.
+    fn render(&self, form: &Form, lang: &str) -> Result<String, PaperworkError> {
+        let base = lang.split('-').next().unwrap_or(lang);
+        let template = form
+            .document
+            .template
+            .get(lang)
+            .or_else(|| form.document.template.get(base))
+            .or_else(|| form.document.template.get("fr"))
+            .or_else(|| form.document.template.values().next())
+            .ok_or_else(|| PaperworkError::Template(format!("{} has no document template", form.id)))?;
+        let mut context: BTreeMap<&str, String> = self.answers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        context.insert("today", today());
+        minijinja::Environment::new()
+            .render_str(template, &context)
+            .map_err(|e| PaperworkError::Template(format!("{e:#}")))
+    }
+
+    /// Writes the filled sheet as text and as JSON beside it, and records the export.
+    fn export(&mut self, form: &Form, lang: &str, store: &Store, dir: &Path) -> Result<Step, PaperworkError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| PaperworkError::Export { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let base = lang.split('-').next().unwrap_or(lang);
+        let title = form
+            .document
+            .title
+            .get(lang)
+            .or_else(|| form.document.title.get(base))
+            .or_else(|| form.document.title.get("fr"));
+        let text_path = dir.join(format!("{}-{}.txt", self.form_id, self.draft));
+        let text = format!("{}\n{}\n", title.map_or("", String::as_str), self.render(form, lang)?);
+        write_synced(&text_path, text.as_bytes()).map_err(io(&text_path))?;
+        let json_path = dir.join(format!("{}-{}.json", self.form_id, self.draft));
+        let record = json!({ "form": self.form_id, "lang": lang, "date": today(), "answers": self.answers });
+        let pretty = serde_json::to_string_pretty(&record).expect("a JSON value serializes");
+        write_synced(&json_path, pretty.as_bytes()).map_err(io(&json_path))?;
+        store.record_export(self.draft, "text", &text_path)?;
+        store.record_export(self.draft, "json", &json_path)?;
+        Ok(Step { text: words(lang)[6].to_string(), exported: vec![text_path, json_path], done: true })
+    }
+}
+
+/// Writes a whole file, synced, through a temporary name: a power cut leaves
+/// the old file or the new one, never half of one.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let temporary = path.with_extension("part");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+fn today() -> String {
+    jiff::Zoned::now().date().to_string()
+}
+
+/// A number said as digits or as a word (1–12 in French, English, Arabic, Darija).
+pub fn spoken_number(said: &str) -> Option<usize> {
+    let folded = crate::corpus::normalize::fold(said);
+    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        return digits.parse().ok();
+    }
+    const WORDS: [&[&str]; 12] = [
+        &["un", "une", "one", "واحد", "wahed"],
+        &["deux", "two", "اثنان", "اثنين", "جوج", "joj"],
+        &["trois", "three", "ثلاثه", "تلاته", "tlata"],
+        &["quatre", "four", "اربعه", "reb3a"],
+        &["cinq", "five", "خمسه", "khamsa"],
+        &["six", "ستة", "سته", "setta"],
+        &["sept", "seven", "سبعه", "seb3a"],
+        &["huit", "eight", "ثمانيه", "تمنيه", "tmenya"],
+        &["neuf", "nine", "تسعه", "tes3od"],
+        &["dix", "ten", "عشره", "3achra"],
+        &["onze", "eleven", "حداش", "7dach"],
+        &["douze", "twelve", "طناش", "tnach"],
+    ];
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .find_map(|word| WORDS.iter().position(|forms| forms.iter().any(|f| crate::corpus::normalize::fold(f) == word)))
+        .map(|i| i + 1)
+}
