@@ -13,6 +13,7 @@ pub mod config;
 pub mod corpus;
 pub mod dialogue;
 pub mod doctor;
+pub mod documents;
 pub mod lm;
 pub mod models;
 pub mod speech;

@@ -185,7 +185,9 @@ fn a_cooperative_form_is_filled_corrected_once_and_exported() {
     assert!(turns[9]["reply_text"].as_str().unwrap().starts_with("Je n'ai pas compris"), "{}", turns[9]);
     let last = turns.last().unwrap();
     let files: Vec<&str> = last["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-    assert_eq!(files.len(), 2, "{last}");
+    assert_eq!(files.len(), 3, "{last}");
+    let pdf = std::fs::read(files[2]).unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 5_000, "a PDF with its font embedded");
     let exported: Value = serde_json::from_str(&std::fs::read_to_string(files[1]).unwrap()).unwrap();
     assert_eq!(exported["form"], "ma-form-cooperative");
     let answers = &exported["answers"];

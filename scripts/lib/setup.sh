@@ -6,7 +6,7 @@
 # (the human "Front_Center.wav" recording), sox, libsox-fmt-mp3 and opus-tools
 # (audio conversions in tests), python3-pip (fetching
 # model wheels from PyPI).
-AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip)
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-dejavu-core)
 
 ensure_debian_packages() {
     local missing=()

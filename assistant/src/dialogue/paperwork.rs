@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::commands::Command;
 use crate::corpus::form::{FieldKind, Form};
+use crate::documents::{write_pdf, write_synced, DocumentError};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,8 @@ pub enum PaperworkError {
     Store(#[from] StoreError),
     #[error("writing {path}: {source}")]
     Export { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Document(#[from] DocumentError),
     #[error("form template: {0}")]
     Template(String),
 }
@@ -241,21 +244,26 @@ impl FormWalk {
         let record = json!({ "form": self.form_id, "lang": lang, "date": today(), "answers": self.answers });
         let pretty = serde_json::to_string_pretty(&record).expect("a JSON value serializes");
         write_synced(&json_path, pretty.as_bytes()).map_err(io(&json_path))?;
+        // The printable sheet: in the person's language when it is written in
+        // Latin letters, else from the French template (see `documents`).
+        let latin = !matches!(base, "ar" | "ary") || lang.ends_with("-Latn");
+        let print_lang = if latin { lang } else { "fr" };
+        let print_base = print_lang.split('-').next().unwrap_or(print_lang);
+        let print_title = form
+            .document
+            .title
+            .get(print_lang)
+            .or_else(|| form.document.title.get(print_base))
+            .or_else(|| form.document.title.get("fr"));
+        let lines: Vec<String> =
+            self.render(form, print_lang)?.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+        let pdf_path = dir.join(format!("{}-{}.pdf", self.form_id, self.draft));
+        write_pdf(print_title.map_or("", String::as_str), &lines, &pdf_path)?;
         store.record_export(self.draft, "text", &text_path)?;
         store.record_export(self.draft, "json", &json_path)?;
-        Ok(Step { text: words(lang)[6].to_string(), exported: vec![text_path, json_path], done: true })
+        store.record_export(self.draft, "pdf", &pdf_path)?;
+        Ok(Step { text: words(lang)[6].to_string(), exported: vec![text_path, json_path, pdf_path], done: true })
     }
-}
-
-/// Writes a whole file, synced, through a temporary name: a power cut leaves
-/// the old file or the new one, never half of one.
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let temporary = path.with_extension("part");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
 }
 
 fn today() -> String {
