@@ -17,7 +17,7 @@ fn corpus() -> PathBuf {
 fn simulate(lang: &str, corpus: &Path, turns: &[&str]) -> (Vec<Value>, String) {
     let out = tempfile::tempdir().unwrap();
     let mut command = common::awal();
-    command.args(["simulate", "--json", "--lang", lang, "--country", "MA", "--out"]).arg(out.path());
+    command.args(["simulate", "--json", "--lang", lang, "--country", "MA", "--lm", "none", "--out"]).arg(out.path());
     command.arg("--corpus-dir").arg(corpus);
     for turn in turns {
         if Path::new(turn).is_file() {
@@ -131,11 +131,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Runs a conversation with its own data directory (store and exports).
-fn simulate_in(data: &Path, lang: &str, turns: &[&str]) -> Vec<Value> {
+/// Runs a conversation with its own data directory (store and exports);
+/// `lm` is `none` (values taken as said) or a language model id.
+fn simulate_in(data: &Path, lang: &str, lm: &str, turns: &[&str]) -> Vec<Value> {
     let mut command = common::awal();
     command.arg("--data-dir").arg(data).arg("--corpus-dir").arg(corpus());
-    command.args(["simulate", "--json", "--lang", lang, "--country", "MA"]);
+    command.args(["simulate", "--json", "--lang", lang, "--country", "MA", "--lm", lm]);
     for turn in turns {
         command.args(["--text", turn]);
     }
@@ -150,6 +151,7 @@ fn a_cooperative_form_is_filled_corrected_once_and_exported() {
     let turns = simulate_in(
         data.path(),
         "fr",
+        "none",
         &[
             "Comment créer une coopérative ?",
             "oui",
@@ -203,8 +205,12 @@ fn a_cooperative_form_is_filled_corrected_once_and_exported() {
 #[test]
 fn a_form_left_half_way_keeps_its_confirmed_answers() {
     let data = tempfile::tempdir().unwrap();
-    let turns =
-        simulate_in(data.path(), "ary", &["kifach ndir t3awniya?", "ايه", "Tifawt", "ايه", "agriculture", "safi"]);
+    let turns = simulate_in(
+        data.path(),
+        "ary",
+        "none",
+        &["kifach ndir t3awniya?", "ايه", "Tifawt", "ايه", "agriculture", "safi"],
+    );
     assert_eq!(turns.last().unwrap()["end"], true);
     let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
     let drafts = store.open_drafts().unwrap();
@@ -212,4 +218,93 @@ fn a_form_left_half_way_keeps_its_confirmed_answers() {
     assert_eq!(drafts[0].form, "ma-form-cooperative");
     // The activity was heard but never confirmed: only the name is kept.
     assert_eq!(drafts[0].answers, serde_json::json!({"cooperative_name": "Tifawt"}));
+}
+
+#[test]
+fn the_language_model_pulls_form_values_out_of_whole_sentences() {
+    common::real_model("qwen2.5-0.5b-instruct-q4km");
+    let data = tempfile::tempdir().unwrap();
+    let turns = simulate_in(
+        data.path(),
+        "fr",
+        "qwen2.5-0.5b-instruct-q4km",
+        &[
+            "Comment créer une coopérative ?",
+            "oui",
+            "Notre coopérative s'appelle Tifawt",
+            "oui",
+            "on fait de l'agriculture, surtout l'argan",
+            "oui",
+            "nous sommes douze membres",
+            "oui",
+            "oui",                             // to "what is the capital?": the model must not make one up
+            "La présidente est Fatima Amrani", // not the capital: asked again
+            "stop",
+        ],
+    );
+    for (turn, value) in [(3, "Tifawt"), (5, "agriculture"), (7, "12")] {
+        assert_eq!(turns[turn]["reply_text"], format!("J'ai noté : {value}. C'est bien ça ? Dites oui ou non."));
+    }
+    for turn in [9, 10] {
+        assert!(turns[turn]["reply_text"].as_str().unwrap().starts_with("Je n'ai pas compris"), "{}", turns[turn]);
+    }
+    let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
+    let answers = &store.open_drafts().unwrap()[0].answers;
+    assert_eq!(answers, &serde_json::json!({"cooperative_name": "Tifawt", "activity": "agriculture", "members": "12"}));
+}
+
+/// Wolof has no recognizer: spoken turns are matched against enrolled keywords.
+/// espeak-ng has no Wolof voice, so its French voices say the Wolof words,
+/// standing in for the kiosk's local speakers.
+#[test]
+fn spoken_wolof_commands_are_heard_through_enrolled_keywords() {
+    let data = tempfile::tempdir().unwrap();
+    let enroll = |voice: &str, args: &[&str], word: &str| {
+        let clips: Vec<PathBuf> = [130, 180]
+            .iter()
+            .map(|speed| {
+                let path = data.path().join(format!("{voice}-{word}-{speed}.wav"));
+                let status = std::process::Command::new("espeak-ng")
+                    .args(["-v", voice, "-s", &speed.to_string(), "-w"])
+                    .arg(&path)
+                    .arg(word)
+                    .status()
+                    .expect("espeak-ng is needed: run scripts/test");
+                assert!(status.success());
+                path
+            })
+            .collect();
+        let speaker = voice.replace('+', "_");
+        let output = common::awal()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["keywords", "enroll", "--lang", "wol", "--speaker", &speaker, "--quiet"])
+            .args(args)
+            .args(&clips)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+    for voice in ["fr", "fr+f2", "fr+f3", "fr+klatt"] {
+        for word in ["jamm", "ndox", "xale", "suba"] {
+            enroll(voice, &["--other", "--word", word], word);
+        }
+        for word in ["waaw", "deedeet", "waxaat", "bayil"] {
+            enroll(voice, &["--word", word], word);
+        }
+    }
+    // A voice that enrolled nothing asks for a repeat, then stops.
+    let repeat = common::espeak_clip("waxaat", "fr+michel");
+    let stop = common::espeak_clip("bayil", "fr+michel");
+    let mut command = common::awal();
+    command.arg("--data-dir").arg(data.path()).arg("--corpus-dir").arg(corpus());
+    command.args(["simulate", "--json", "--lang", "wol", "--country", "SN", "--lm", "none"]).arg(&repeat).arg(&stop);
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let turns: Vec<Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(turns[1]["transcript"], "waxaat", "{}", turns[1]);
+    assert_eq!(turns[1]["reply_text"], turns[0]["reply_text"], "the welcome is said again");
+    assert_eq!(turns[2]["transcript"], "bayil", "{}", turns[2]);
+    assert_eq!(turns[2]["end"], true);
 }

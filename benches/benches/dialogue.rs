@@ -1,13 +1,12 @@
-//! End of speech → first audio out, for a rights turn: a 5 s spoken question is
-//! transcribed (Whisper base, candle), answered from the governed content, and
-//! the first sentence of the reply is synthesized (espeak-ng) — the rest is
-//! synthesized while that plays. No peer: the targets are absolute (≤ 1.5 s
+//! End of speech → first audio out, for a rights turn and a paperwork turn: a
+//! 5 s utterance is transcribed (Whisper base, candle), answered (from the
+//! governed content, or by the form walk), and the first sentence of the reply
+//! is synthesized (espeak-ng) — the rest is synthesized while that plays. No peer: the targets are absolute (≤ 1.5 s
 //! when the answer is a clip or synthesized text; ≤ 3 s when the LM writes).
 //!
-//! Needs the installed `whisper-base` and espeak-ng.
+//! Needs the installed `whisper-base`, the default LM and espeak-ng.
 
 use std::path::Path;
-use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -16,21 +15,25 @@ use awal::audio::load_audio;
 use awal::config::Config;
 use awal::corpus::Corpus;
 use awal::dialogue::Dialogue;
+use awal::lm::{GgufFile, LanguageModel};
 use awal::models::ModelStore;
 use awal::speech::{first_sentence, synthesize};
+use awal::store::Store;
+
+/// `text` said by espeak-ng's English voice (which Whisper base hears well), 16 kHz.
+fn spoken(text: &str, name: &str) -> Vec<f32> {
+    let clip = std::env::temp_dir().join(name);
+    assert!(synthesize(text, "en", 150, &clip).expect("espeak-ng is needed: apt-get install espeak-ng"));
+    load_audio(&clip).expect("the clip").samples
+}
 
 fn rights_turn(c: &mut Criterion) {
     let store = ModelStore::new(Config::default().models_dir(None));
     let model = store.installed("whisper-base").expect("whisper-base is not installed: run `awal models fetch`");
-    let clip = std::env::temp_dir().join("awal-bench-rights-question.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
-        .arg(&clip)
-        .arg("How long is maternity leave for a pregnant worker who has a medical certificate?")
-        .status()
-        .expect("espeak-ng is needed: apt-get install espeak-ng");
-    assert!(status.success());
-    let samples = load_audio(&clip).expect("the question").samples;
+    let samples = spoken(
+        "How long is maternity leave for a pregnant worker who has a medical certificate?",
+        "awal-bench-rights-question.wav",
+    );
     let (corpus, _) = Corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")).expect("corpus");
     let mut dialogue = Dialogue::new(&corpus, "en".parse().unwrap(), "MA");
     let mut recognizer = load_recognizer(&model, Backend::Candle).expect("load");
@@ -50,5 +53,57 @@ fn rights_turn(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rights_turn);
+/// A form answer: the 5 s utterance is heard, the value pulled out of the
+/// sentence by the default LM's JSON output (system prompt reused from the KV
+/// cache, as on the kiosk after the first field), checked by the field's
+/// validator, read back ("I noted: … Is that right?") and synthesized.
+fn paperwork_turn(c: &mut Criterion) {
+    let config = Config::default();
+    let store = ModelStore::new(config.models_dir(None));
+    let model = store.installed("whisper-base").expect("whisper-base is not installed: run `awal models fetch`");
+    let samples = spoken(
+        "Well, our cooperative is called Sunrise, we started it last spring with twelve women.",
+        "awal-bench-form-answer.wav",
+    );
+    let (corpus, _) = Corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")).expect("corpus");
+    let data = std::env::temp_dir().join("awal-bench-store");
+    let _ = std::fs::remove_dir_all(&data);
+    let drafts = Store::open(&data.join("awal.sqlite")).expect("store");
+    let lm_model =
+        store.installed(&config.models.lm).expect("the language model is not installed: run `awal models fetch`");
+    let mut lm = LanguageModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
+    let mut dialogue = Dialogue::new(&corpus, "en".parse().unwrap(), "MA")
+        .with_store(&drafts, data.join("exports"))
+        .with_model(&mut lm);
+    dialogue.respond("How do I create a cooperative?");
+    let first_question = dialogue.respond("yes");
+    assert!(first_question.text.contains("name of the cooperative"), "{}", first_question.text);
+    let mut recognizer = load_recognizer(&model, Backend::Candle).expect("load");
+    let params = DecodeParams { language: Some("en".into()), ..DecodeParams::default() };
+    let out = std::env::temp_dir().join("awal-bench-reply.wav");
+
+    let mut group = c.benchmark_group("turn_to_first_audio");
+    group.sample_size(10);
+    group.bench_function(format!("paperwork_{:.1}s", samples.len() as f64 / 16_000.0), |b| {
+        b.iter_custom(|iterations| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iterations {
+                let started = std::time::Instant::now();
+                let heard = recognizer.transcribe(&samples, &params).expect("transcribe").text;
+                let reply = dialogue.respond(&heard);
+                // The value alone, not the sentence around it.
+                let noted = reply.text.to_lowercase();
+                assert!(noted.contains("sunrise") && !noted.contains("called"), "heard {heard:?}, replied {noted:?}");
+                synthesize(first_sentence(&reply.text), &reply.lang, reply.rate, &out).expect("espeak-ng");
+                total += started.elapsed();
+                // "No": back to the same question for the next iteration (not timed).
+                dialogue.respond("no");
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rights_turn, paperwork_turn);
 criterion_main!(benches);

@@ -63,6 +63,10 @@ impl CandleWhisper {
         Ok(Self { model, tokenizer, mel, special, suppression })
     }
 
+    pub fn model(&self) -> &WhisperModel {
+        &self.model
+    }
+
     pub fn model_mut(&mut self) -> &mut WhisperModel {
         &mut self.model
     }

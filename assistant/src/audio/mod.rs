@@ -7,6 +7,7 @@
 //! errors that name the file.
 
 pub mod decode;
+pub mod microphone;
 pub mod resample;
 
 use std::path::{Path, PathBuf};

@@ -58,8 +58,11 @@ impl StreamResampler {
         let Some(resampler) = self.inner.as_mut() else { return Ok(Vec::new()) };
         let mut out = Vec::new();
         let rest = std::mem::take(&mut self.pending);
-        let block = resampler.process_partial(Some(&[rest.as_slice()]), None).map_err(failure(self.from))?;
-        out.extend_from_slice(&block[0]);
+        // rubato refuses an empty partial block (input a whole number of chunks).
+        if !rest.is_empty() {
+            let block = resampler.process_partial(Some(&[rest.as_slice()]), None).map_err(failure(self.from))?;
+            out.extend_from_slice(&block[0]);
+        }
         let mut rounds = 0;
         while self.produced + (out.len().saturating_sub(self.skip)) as u64 <= expected && rounds < 8 {
             let block = resampler.process_partial::<&[f32]>(None, None).map_err(failure(self.from))?;
@@ -112,6 +115,14 @@ mod tests {
         assert!((870..=890).contains(&crossings), "{crossings}");
         // Aligned: the tone starts at the start, not after the filter delay.
         assert!(out[100..200].iter().any(|v| v.abs() > 0.5));
+    }
+
+    #[test]
+    fn an_input_of_whole_chunks_is_flushed() {
+        // espeak-ng wrote a 16384-sample word at 22050 Hz: 16 chunks, no rest.
+        let input: Vec<f32> = tone(22_050, 1).into_iter().take(16 * CHUNK).collect();
+        let out = resample(&input, 22_050, 16_000).unwrap();
+        assert_eq!(out.len(), 16 * CHUNK * 16_000 / 22_050);
     }
 
     #[test]

@@ -3,6 +3,10 @@
 mod ask;
 mod corpus;
 mod doctor;
+mod hearing;
+mod keywords;
+mod kiosk;
+mod lesson;
 mod lm;
 mod models;
 mod simulate;
@@ -68,6 +72,13 @@ enum Command {
     Corpus(corpus::CorpusCommand),
     /// Drive a whole conversation: audio files and typed turns in, replies out.
     Simulate(simulate::SimulateArgs),
+    /// The kiosk: listen on the microphone, answer on the speaker, until stopped.
+    Kiosk(kiosk::KioskArgs),
+    /// Listen-and-repeat literacy practice for one learner card: scores attempts, schedules reviews.
+    Lesson(lesson::LessonArgs),
+    /// Spoken keywords by example, for languages no recognizer knows: enroll, match, eval.
+    #[command(subcommand)]
+    Keywords(keywords::KeywordsCommand),
 }
 
 /// What every command needs: the configuration, the manifest and the model store.
@@ -96,6 +107,9 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Lm(command) => lm::run(command, &context),
         Command::Ask(args) => ask::ask(args, &context),
         Command::Chat { model, sampling } => ask::chat(model, sampling, &context),
+        Command::Kiosk(args) => kiosk::run(args, &context),
+        Command::Lesson(args) => lesson::run(args, &context),
+        Command::Keywords(command) => keywords::run(command, &context),
         Command::Simulate(args) => simulate::run(args, matches.subcommand_matches("simulate"), &context),
     }
 }

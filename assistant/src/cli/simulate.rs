@@ -1,5 +1,6 @@
 //! `awal simulate`: a whole conversation from the command line, each turn an
-//! audio file (through speech recognition) or `--text` standing in for speech.
+//! audio file (through speech recognition, or through the enrolled spoken
+//! keywords in a language no recognizer knows) or `--text` standing in for speech.
 //! Prints every turn: what was heard, which skill answered, the reply's text
 //! and audio, and timings. The base of the dialogue tests and of `scripts/demo`.
 
@@ -11,12 +12,13 @@ use anyhow::Context;
 use clap::{ArgMatches, Args};
 use serde::Serialize;
 
-use awal::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, DEFAULT_DECODER_PRECISION};
+use awal::audio::load_audio;
 use awal::corpus::{Corpus, LangTag};
 use awal::dialogue::{Dialogue, Reply, Skill};
 use awal::speech::synthesize;
 use awal::store::Store;
 
+use super::hearing::Hearing;
 use super::Session;
 
 #[derive(Debug, Args)]
@@ -36,6 +38,14 @@ pub struct SimulateArgs {
     /// Where reply audio is written (default: DATA_DIR/simulate).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Pull form values out of whole sentences with the language model
+    /// (`default`: the configured one; `none`: take the words as said).
+    #[arg(long, default_value = "default")]
+    lm: String,
+    /// Enrolled spoken keywords (default: DATA_DIR/keywords): audio turns in a
+    /// language Whisper does not know (zgh, wol, fuc…) are heard through them.
+    #[arg(long)]
+    keywords_dir: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -101,8 +111,9 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     let out = args.out.clone().unwrap_or_else(|| session.data_dir.join("simulate"));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
-    let mut dialogue = Dialogue::new(&corpus, lang, &args.country).with_store(&store, session.data_dir.join("exports"));
-    let mut recognizer: Option<Box<dyn Recognizer>> = None;
+    let mut lm = super::lm::chosen_model(&args.lm, session)?;
+    let mut dialogue = kiosk_dialogue(&corpus, lang, &args.country, &store, lm.as_mut(), session);
+    let mut hearing = Hearing::new(&args.lang, args.keywords_dir.clone(), session);
 
     let welcome = dialogue.welcome();
     print_turn(0, None, &welcome, Timings::default(), &out, args.json)?;
@@ -113,16 +124,10 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
             TurnInput::Text(text) => text,
             TurnInput::Audio(path) => {
                 let started = Instant::now();
-                if recognizer.is_none() {
-                    let model = session.store.require(&session.config.models.asr)?;
-                    recognizer = Some(load_recognizer_with(&model, Backend::Candle, DEFAULT_DECODER_PRECISION)?);
-                }
-                let params = DecodeParams { language: whisper_language(&args.lang), ..DecodeParams::default() };
-                let recognizer = recognizer.as_mut().expect("loaded above").as_mut();
-                let (transcript, _) = super::transcribe::transcribe_file(recognizer, &path, &params)
-                    .with_context(|| format!("turn {n}: {}", path.display()))?;
+                let samples = load_audio(&path).with_context(|| format!("turn {n}: {}", path.display()))?.samples;
+                let heard = hearing.hear(&samples).with_context(|| format!("turn {n}: {}", path.display()))?;
                 timings.asr = ms(started);
-                transcript.text.trim().to_string()
+                heard
             }
         };
         let started = Instant::now();
@@ -136,14 +141,20 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whisper's language for a kiosk language: Darija is heard as Arabic;
-/// languages Whisper does not know are left to its detection.
-fn whisper_language(lang: &str) -> Option<String> {
-    match lang.split('-').next().unwrap_or(lang) {
-        "en" => Some("en".into()),
-        "fr" => Some("fr".into()),
-        "ar" | "ary" => Some("ar".into()),
-        _ => None,
+/// The dialogue as the kiosk runs it: drafts in the store, filled forms in
+/// DATA_DIR/exports, the language model when one is loaded.
+pub(super) fn kiosk_dialogue<'c>(
+    corpus: &'c Corpus,
+    lang: LangTag,
+    country: &str,
+    store: &'c Store,
+    lm: Option<&'c mut awal::lm::LanguageModel>,
+    session: &Session,
+) -> Dialogue<'c> {
+    let dialogue = Dialogue::new(corpus, lang, country).with_store(store, session.data_dir.join("exports"));
+    match lm {
+        Some(lm) => dialogue.with_model(lm),
+        None => dialogue,
     }
 }
 

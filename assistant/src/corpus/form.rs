@@ -204,7 +204,8 @@ fn validate_phone(
 
 /// Day first, as written in Morocco and Senegal (`21/03/2026`, `21-3-2026`), or ISO.
 fn parse_date(answer: &str) -> Option<Date> {
-    let parts: Vec<&str> = answer.split(['/', '-', '.', ' ']).filter(|p| !p.is_empty()).collect();
+    // Numbers only: "le 21/03/2026" and "21-3-2026" are the same date.
+    let parts: Vec<&str> = answer.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).collect();
     let [a, b, c] = parts.as_slice() else { return None };
     let (year, month, day) = if a.len() == 4 { (a, b, c) } else { (c, b, a) };
     let (year, month, day): (i16, i8, i8) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);

@@ -20,10 +20,11 @@ use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
 use crate::corpus::lang::LangTag;
 use crate::corpus::search::{Index, Query};
 use crate::corpus::{Corpus, Form};
+use crate::lm::LanguageModel;
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
 pub use commands::{command, Command};
-use paperwork::{FormWalk, PaperworkError};
+use paperwork::{Desk, FormWalk, PaperworkError};
 use phrases::{phrase, Phrase};
 
 /// Share of a question's (IDF-weighted) words an entry must cover to be the
@@ -78,6 +79,8 @@ pub struct Dialogue<'c> {
     /// The form just offered ("shall we fill it in?").
     offered: Option<String>,
     walk: Option<FormWalk>,
+    /// Pulls form values out of sentences; without it the words are taken as said.
+    lm: Option<&'c mut LanguageModel>,
 }
 
 impl<'c> Dialogue<'c> {
@@ -93,7 +96,14 @@ impl<'c> Dialogue<'c> {
             export_dir: PathBuf::new(),
             offered: None,
             walk: None,
+            lm: None,
         }
+    }
+
+    /// Uses `lm` to pull form values out of whole sentences.
+    pub fn with_model(mut self, lm: &'c mut LanguageModel) -> Self {
+        self.lm = Some(lm);
+        self
     }
 
     /// Keeps paperwork drafts in `store` and writes filled forms to `export_dir`.
@@ -111,7 +121,10 @@ impl<'c> Dialogue<'c> {
     pub fn welcome(&mut self) -> Reply {
         self.history.clear();
         self.rate = NORMAL_RATE;
-        self.say(Skill::Welcome, Phrase::Welcome)
+        // Kept, so that "repeat" right away says the welcome again.
+        let reply = self.say(Skill::Welcome, Phrase::Welcome);
+        self.history.push(reply.clone());
+        reply
     }
 
     /// The reply to one utterance.
@@ -185,7 +198,9 @@ impl<'c> Dialogue<'c> {
             return reply;
         }
         let store = self.store.expect("walks start only with a store");
-        match walk.step(form, &self.lang.to_string(), said, heard, store, &self.export_dir) {
+        let lang = self.lang.to_string();
+        let desk = Desk { store, export_dir: &self.export_dir, lm: self.lm.as_deref_mut() };
+        match walk.step(form, &lang, said, heard, desk) {
             Ok(step) => {
                 if !step.done {
                     self.walk = Some(walk);

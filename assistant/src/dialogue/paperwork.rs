@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::commands::Command;
-use crate::corpus::form::{FieldKind, Form};
+use crate::corpus::form::{Field, FieldKind, Form};
 use crate::documents::{write_pdf, write_synced, DocumentError};
+use crate::lm::{JsonGrammar, LanguageModel, LmError};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,15 @@ enum State {
     Review,
     /// Waiting for the number of the field to correct.
     WhichField,
+}
+
+/// What a form walk works with: the store that keeps the draft, where filled
+/// forms are written, and the language model that reads values out of
+/// sentences (if any).
+pub struct Desk<'a> {
+    pub store: &'a Store,
+    pub export_dir: &'a Path,
+    pub lm: Option<&'a mut LanguageModel>,
 }
 
 /// Where a form walk stands. Saved answers live in the store's draft.
@@ -107,14 +117,7 @@ impl FormWalk {
 
     fn ask(&self, form: &Form, lang: &str, n: usize, preface: &str) -> Step {
         let field = &form.fields[n];
-        let base = lang.split('-').next().unwrap_or(lang);
-        let prompt = field
-            .prompt
-            .get(lang)
-            .or_else(|| field.prompt.get(base))
-            .or_else(|| field.prompt.get("fr"))
-            .or_else(|| field.prompt.values().next())
-            .map_or(field.id.as_str(), String::as_str);
+        let prompt = in_lang(&field.prompt, lang).map_or(field.id.as_str(), String::as_str);
         Step { text: format!("{preface}{prompt}").trim().to_string(), exported: Vec::new(), done: false }
     }
 
@@ -125,9 +128,9 @@ impl FormWalk {
         lang: &str,
         said: &str,
         command: Option<Command>,
-        store: &Store,
-        export_dir: &Path,
+        desk: Desk<'_>,
     ) -> Result<Step, PaperworkError> {
+        let Desk { store, export_dir, lm } = desk;
         let w = words(lang);
         match self.state.clone() {
             State::Asking(n) => {
@@ -137,6 +140,24 @@ impl FormWalk {
                 }
                 if command == Some(Command::Repeat) {
                     return Ok(self.ask(form, lang, n, ""));
+                }
+                // The model pulls the value out of a sentence ("our cooperative is
+                // called Tifawt" → "Tifawt"); the validator has the last word.
+                let extracted = match lm {
+                    Some(lm) => {
+                        extract(lm, &form.fields[n], &self.ask(form, lang, n, "").text, said).unwrap_or_else(|e| {
+                            eprintln!("awal: paperwork: extraction failed ({e}); using the words as said");
+                            None
+                        })
+                    }
+                    None => None,
+                };
+                // The model may only copy from the utterance: a value it invented
+                // (a date in answer to "yes") is dropped.
+                let extracted = extracted.filter(|value| said_in(value, said));
+                if let Some(value) = extracted.and_then(|v| form.fields[n].validate(&v).ok()) {
+                    self.state = State::Confirming(n, value.clone());
+                    return Ok(self.say(format!("{} {value}. {}", w[0], w[1])));
                 }
                 // "douze" for a number field: the validator wants digits.
                 let validated = form.fields[n].validate(said).or_else(|e| match form.fields[n].kind {
@@ -207,14 +228,7 @@ impl FormWalk {
 
     /// The form's document in `lang` (else French, else any), filled in.
     fn render(&self, form: &Form, lang: &str) -> Result<String, PaperworkError> {
-        let base = lang.split('-').next().unwrap_or(lang);
-        let template = form
-            .document
-            .template
-            .get(lang)
-            .or_else(|| form.document.template.get(base))
-            .or_else(|| form.document.template.get("fr"))
-            .or_else(|| form.document.template.values().next())
+        let template = in_lang(&form.document.template, lang)
             .ok_or_else(|| PaperworkError::Template(format!("{} has no document template", form.id)))?;
         let mut context: BTreeMap<&str, String> = self.answers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         context.insert("today", today());
@@ -231,12 +245,7 @@ impl FormWalk {
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let base = lang.split('-').next().unwrap_or(lang);
-        let title = form
-            .document
-            .title
-            .get(lang)
-            .or_else(|| form.document.title.get(base))
-            .or_else(|| form.document.title.get("fr"));
+        let title = in_lang(&form.document.title, lang);
         let text_path = dir.join(format!("{}-{}.txt", self.form_id, self.draft));
         let text = format!("{}\n{}\n", title.map_or("", String::as_str), self.render(form, lang)?);
         write_synced(&text_path, text.as_bytes()).map_err(io(&text_path))?;
@@ -248,13 +257,7 @@ impl FormWalk {
         // Latin letters, else from the French template (see `documents`).
         let latin = !matches!(base, "ar" | "ary") || lang.ends_with("-Latn");
         let print_lang = if latin { lang } else { "fr" };
-        let print_base = print_lang.split('-').next().unwrap_or(print_lang);
-        let print_title = form
-            .document
-            .title
-            .get(print_lang)
-            .or_else(|| form.document.title.get(print_base))
-            .or_else(|| form.document.title.get("fr"));
+        let print_title = in_lang(&form.document.title, print_lang);
         let lines: Vec<String> =
             self.render(form, print_lang)?.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
         let pdf_path = dir.join(format!("{}-{}.pdf", self.form_id, self.draft));
@@ -266,11 +269,70 @@ impl FormWalk {
     }
 }
 
+/// The value of `field` in what was said, by the language model's
+/// schema-constrained output; `None` when the answer does not contain one.
+pub fn extract(lm: &mut LanguageModel, field: &Field, question: &str, said: &str) -> Result<Option<String>, LmError> {
+    let value = match field.kind {
+        FieldKind::Integer | FieldKind::Money => json!({"type": ["integer", "null"]}),
+        FieldKind::Choice => json!({"type": ["string", "null"], "enum": field.choices}),
+        _ => json!({"type": ["string", "null"], "maxLength": 80}),
+    };
+    let grammar = JsonGrammar::from_schema(&json!({"type": "object", "properties": {"value": value}}))?;
+    let system = "You fill in a form from what a person said. Reply with the value they gave for the question, \
+                  copied from their words (a name, a number, a date), without the rest of the sentence; \
+                  null if they did not give it.\n\
+                  Question: What is the name of the cooperative?\nAnswer: Our cooperative is called Amal\n\
+                  {\"value\": \"Amal\"}\n\
+                  Question: Who is the president?\nAnswer: The president is Aicha Bennani\n\
+                  {\"value\": \"Aicha Bennani\"}\n\
+                  Question: On what date was the meeting?\nAnswer: it was on 5/6/2024\n\
+                  {\"value\": \"5/6/2024\"}\n\
+                  Question: How many members are there?\nAnswer: yes\n{\"value\": null}";
+    let user = format!("Question: {question}\nAnswer: {said}\nReply in JSON.");
+    let prompt = lm.encode_prompt(&lm.chat_prompt(&[("system", system), ("user", &user)])?)?;
+    let (reply, _) = lm.generate_json(&prompt, &grammar)?;
+    Ok(match &reply["value"] {
+        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    })
+}
+
+/// The text for `lang` (`ary-Latn`), else its base language (`ary`), else
+/// French, else any.
+fn in_lang<'m>(texts: &'m BTreeMap<String, String>, lang: &str) -> Option<&'m String> {
+    let base = lang.split('-').next().unwrap_or(lang);
+    texts.get(lang).or_else(|| texts.get(base)).or_else(|| texts.get("fr")).or_else(|| texts.values().next())
+}
+
 fn today() -> String {
     jiff::Zoned::now().date().to_string()
 }
 
 /// A number said as digits or as a word (1–12 in French, English, Arabic, Darija).
+/// Whether `value` comes from what was said: each of its words and numbers is
+/// in the utterance (numbers without leading zeros: "03" is "3"), or the value
+/// is a number the utterance says in words ("douze membres" → 12).
+pub fn said_in(value: &str, said: &str) -> bool {
+    let tokens = |text: &str| -> Vec<String> {
+        crate::corpus::normalize::fold(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                if t.chars().all(|c| c.is_ascii_digit()) {
+                    t.trim_start_matches('0').to_string()
+                } else {
+                    t.to_string()
+                }
+            })
+            .collect()
+    };
+    let heard = tokens(said);
+    let copied = tokens(value);
+    let all_copied = !copied.is_empty() && copied.iter().all(|t| heard.contains(t));
+    all_copied || value.parse::<usize>().is_ok_and(|number| spoken_number(said) == Some(number))
+}
+
 pub fn spoken_number(said: &str) -> Option<usize> {
     let folded = crate::corpus::normalize::fold(said);
     let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
@@ -295,4 +357,20 @@ pub fn spoken_number(said: &str) -> Option<usize> {
         .split(|c: char| !c.is_alphanumeric())
         .find_map(|word| WORDS.iter().position(|forms| forms.iter().any(|f| crate::corpus::normalize::fold(f) == word)))
         .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_counts_only_when_it_was_said() {
+        assert!(said_in("Tifawt", "Notre coopérative s'appelle Tifawt"));
+        assert!(said_in("2026-03-21", "le 21/03/2026"));
+        assert!(said_in("12", "nous sommes douze membres"));
+        assert!(said_in("Fatima Amrani", "la présidente est Fatima AMRANI"));
+        assert!(!said_in("2023-04-15", "oui"), "invented from a yes");
+        assert!(!said_in("Fatima Zahra Amrani", "Fatima Amrani"), "a word added");
+        assert!(!said_in("", "oui"));
+    }
 }

@@ -2,6 +2,8 @@
 //! speaks acceptably (English, French, Arabic — Darija is read with the Arabic
 //! voice); otherwise no audio, and the caller says so.
 
+pub mod playback;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

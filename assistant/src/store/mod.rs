@@ -74,6 +74,19 @@ pub struct Draft {
     pub status: String,
 }
 
+/// Where a learner stands with one lesson item (spaced repetition, SM-2).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Progress {
+    /// Right answers in a row.
+    pub repetitions: u32,
+    pub interval_days: f64,
+    /// How easy the item is for this learner (SM-2's E-factor, ≥ 1.3).
+    pub ease: f64,
+    pub due: jiff::civil::Date,
+    /// The last attempt's score in [0, 1].
+    pub last_score: f64,
+}
+
 pub struct Store {
     path: PathBuf,
     connection: Connection,
@@ -142,6 +155,44 @@ impl Store {
         self.connection
             .query_row("SELECT id FROM learners WHERE card = ?1", [card], |r| r.get(0))
             .map_err(|e| self.sqlite(e))
+    }
+
+    /// Where `learner` stands with lesson item `item`; `None` before a first try.
+    pub fn progress(&self, learner: i64, item: &str) -> Result<Option<Progress>, StoreError> {
+        let row = self.connection.query_row(
+            "SELECT repetitions, interval_days, ease, due, last_score FROM progress \
+             WHERE learner_id = ?1 AND item = ?2",
+            rusqlite::params![learner, item],
+            |r| Ok((r.get::<_, u32>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?)),
+        );
+        let (repetitions, interval_days, ease, due, last_score) = match row {
+            Ok(row) => row,
+            Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
+            Err(e) => return Err(self.sqlite(e)),
+        };
+        let due = due.parse().map_err(|e| self.sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        Ok(Some(Progress { repetitions, interval_days, ease, due, last_score }))
+    }
+
+    /// Records `learner`'s progress with `item` after an attempt.
+    pub fn save_progress(&self, learner: i64, item: &str, progress: &Progress) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO progress (learner_id, item, repetitions, interval_days, ease, due, last_score) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (learner_id, item) DO UPDATE SET \
+                 repetitions = ?3, interval_days = ?4, ease = ?5, due = ?6, last_score = ?7",
+                rusqlite::params![
+                    learner,
+                    item,
+                    progress.repetitions,
+                    progress.interval_days,
+                    progress.ease,
+                    progress.due.to_string(),
+                    progress.last_score
+                ],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
     }
 
     /// Starts a draft of `form` in `lang`.

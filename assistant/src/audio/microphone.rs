@@ -1,0 +1,97 @@
+//! The kiosk's microphone (cpal): the default input device, captured in
+//! chunks, mixed to mono and resampled to 16 kHz. A device that disappears
+//! mid-sentence ends the capture with an error; the kiosk then waits for it.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+
+use super::{downmix, StreamResampler, SAMPLE_RATE};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("no microphone found: plug in a USB microphone or sound card (`awal doctor` lists what the system sees)")]
+    NoInput,
+    #[error("no speaker found: plug in a speaker or sound card (`awal doctor` lists what the system sees)")]
+    NoOutput,
+    #[error("the microphone could not be opened: {0}")]
+    Open(String),
+    #[error("the microphone stopped: {0}")]
+    Lost(String),
+    #[error("the speaker could not play {path}: {message}")]
+    Play { path: std::path::PathBuf, message: String },
+}
+
+enum Captured {
+    Samples(Vec<f32>),
+    Failed(String),
+}
+
+pub struct Microphone {
+    /// Kept alive: dropping it stops the capture.
+    _stream: cpal::Stream,
+    chunks: Receiver<Captured>,
+    channels: usize,
+    resampler: StreamResampler,
+    pub name: String,
+}
+
+impl Microphone {
+    /// Opens the default input device at its default configuration.
+    pub fn open() -> Result<Self, DeviceError> {
+        let host = cpal::default_host();
+        let device = host.default_input_device().ok_or(DeviceError::NoInput)?;
+        let name = device.description().map(|d| d.to_string()).unwrap_or_else(|_| "default".into());
+        // ALSA names a "default" device even with no sound card; it fails here.
+        let config = device.default_input_config().map_err(|e| match e.kind() {
+            cpal::ErrorKind::DeviceNotAvailable => DeviceError::NoInput,
+            _ => DeviceError::Open(e.to_string()),
+        })?;
+        let channels = usize::from(config.channels());
+        let rate = config.sample_rate();
+        let (sender, chunks) = mpsc::channel();
+        let failures = sender.clone();
+        let on_error = move |e: cpal::Error| {
+            let _ = failures.send(Captured::Failed(e.to_string()));
+        };
+        let open = |e: cpal::Error| DeviceError::Open(e.to_string());
+        let stream = match config.sample_format() {
+            cpal::SampleFormat::F32 => device.build_input_stream(
+                config.into(),
+                move |data: &[f32], _: &_| {
+                    let _ = sender.send(Captured::Samples(data.to_vec()));
+                },
+                on_error,
+                None,
+            ),
+            cpal::SampleFormat::I16 => device.build_input_stream(
+                config.into(),
+                move |data: &[i16], _: &_| {
+                    let _ = sender.send(Captured::Samples(data.iter().map(|&s| f32::from(s) / 32768.0).collect()));
+                },
+                on_error,
+                None,
+            ),
+            other => return Err(DeviceError::Open(format!("unsupported sample format {other}"))),
+        }
+        .map_err(open)?;
+        stream.play().map_err(open)?;
+        let resampler = StreamResampler::new(rate, SAMPLE_RATE).map_err(|e| DeviceError::Open(e.to_string()))?;
+        Ok(Self { _stream: stream, chunks, channels, resampler, name })
+    }
+
+    /// The next 16 kHz mono samples; `Ok(None)` when nothing came within
+    /// `timeout`; an error when the device failed or went away.
+    pub fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError> {
+        match self.chunks.recv_timeout(timeout) {
+            Ok(Captured::Samples(interleaved)) => {
+                let mono = downmix(&interleaved, self.channels);
+                self.resampler.push(&mono).map(Some).map_err(|e| DeviceError::Lost(e.to_string()))
+            }
+            Ok(Captured::Failed(message)) => Err(DeviceError::Lost(message)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(DeviceError::Lost("the capture stream ended".into())),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! How the kiosk hears one utterance in a language: Whisper where it knows
+//! the language (Darija through Arabic), the enrolled spoken keywords
+//! otherwise. Shared by `awal simulate` and `awal kiosk`; each loads lazily.
+
+use std::path::PathBuf;
+
+use awal::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, DEFAULT_DECODER_PRECISION};
+use awal::keywords::features::Mfcc;
+use awal::keywords::{load_examples, KeywordError, Vocabulary, OTHER};
+
+use super::Session;
+
+pub struct Hearing<'s> {
+    lang: String,
+    session: &'s Session,
+    keywords_dir: PathBuf,
+    recognizer: Option<Box<dyn Recognizer>>,
+    vocabulary: Option<Vocabulary<'static>>,
+}
+
+impl<'s> Hearing<'s> {
+    /// `keywords_dir`: the enrolled keywords (default: DATA_DIR/keywords).
+    pub fn new(lang: &str, keywords_dir: Option<PathBuf>, session: &'s Session) -> Self {
+        let keywords_dir = keywords_dir.unwrap_or_else(|| session.data_dir.join("keywords"));
+        Self { lang: lang.to_string(), session, keywords_dir, recognizer: None, vocabulary: None }
+    }
+
+    /// What was said in `samples` (16 kHz mono); empty when a keyword was rejected.
+    pub fn hear(&mut self, samples: &[f32]) -> anyhow::Result<String> {
+        let Some(language) = whisper_language(&self.lang) else {
+            if self.vocabulary.is_none() {
+                // One extractor for the process's life, shared by every decision.
+                let mfcc: &'static mut Mfcc = Box::leak(Box::new(Mfcc::new()));
+                let (examples, problems) = load_examples(&self.keywords_dir, &self.lang, mfcc)?;
+                for problem in &problems {
+                    eprintln!("awal: keywords: skipped {problem}");
+                }
+                if examples.iter().all(|e| e.word == OTHER) {
+                    let (lang, dir) = (self.lang.clone(), self.keywords_dir.clone());
+                    return Err(KeywordError::NoVocabulary { lang, dir }.into());
+                }
+                self.vocabulary = Some(Vocabulary::new(examples, mfcc));
+            }
+            let decision = self.vocabulary.as_mut().expect("loaded above").decide(samples)?;
+            return Ok(decision.word.unwrap_or_default());
+        };
+        if self.recognizer.is_none() {
+            let model = self.session.store.require(&self.session.config.models.asr)?;
+            self.recognizer = Some(load_recognizer_with(&model, Backend::Candle, DEFAULT_DECODER_PRECISION)?);
+        }
+        let params = DecodeParams { language: Some(language), ..DecodeParams::default() };
+        let transcript = self.recognizer.as_mut().expect("loaded above").transcribe(samples, &params)?;
+        Ok(transcript.text.trim().to_string())
+    }
+}
+
+/// Whisper's language for a kiosk language: Darija is heard as Arabic;
+/// `None` for languages Whisper does not know.
+fn whisper_language(lang: &str) -> Option<String> {
+    match lang.split('-').next().unwrap_or(lang) {
+        "en" => Some("en".into()),
+        "fr" => Some("fr".into()),
+        "ar" | "ary" => Some("ar".into()),
+        _ => None,
+    }
+}

@@ -1,0 +1,291 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use awal::audio::{load_audio, AudioDecoder};
+use awal::keywords::encoder::WhisperFeatures;
+use awal::keywords::enroll::{check, keep, valid_word};
+use awal::keywords::eval::leave_one_speaker_out;
+use awal::keywords::features::{FeatureExtractor, Mfcc};
+use awal::keywords::vad::Endpointer;
+use awal::keywords::{load_examples, KeywordError, Vocabulary, OTHER};
+
+use super::{print_json, Session};
+
+#[derive(Debug, clap::Args)]
+pub struct Place {
+    /// The language of the keywords (ary, zgh, wol, fuc, fr…).
+    #[arg(long)]
+    lang: String,
+    /// Where recordings are kept (default: DATA_DIR/keywords).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// What words are compared by: `mfcc`, or `whisper` (the speech model's encoder:
+    /// slower and, measured on the synthesised set, less accurate).
+    #[arg(long, default_value = "mfcc", value_parser = ["mfcc", "whisper"])]
+    features: String,
+}
+
+impl Place {
+    fn dir(&self, session: &Session) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| session.data_dir.join("keywords"))
+    }
+
+    fn extractor(&self, session: &Session) -> anyhow::Result<Box<dyn FeatureExtractor>> {
+        Ok(match self.features.as_str() {
+            "mfcc" => Box::new(Mfcc::new()),
+            _ => {
+                let model = session.store.require(&session.config.models.asr)?;
+                Box::new(WhisperFeatures::load(&model.dir)?)
+            }
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeywordsCommand {
+    /// Check recordings of a keyword and keep the good ones; says which to record again.
+    Enroll {
+        #[command(flatten)]
+        place: Place,
+        /// The keyword (any script): yes, ⵢⵢⴰ, waaw… With --other: what the word is (optional).
+        #[arg(long, required_unless_present = "other")]
+        word: Option<String>,
+        /// The recordings are words that are NOT keywords: utterances nearer to them are
+        /// rejected, and `eval` measures false accepts on them.
+        #[arg(long)]
+        other: bool,
+        /// Who speaks (a number or initials, never a name); files become SPEAKER-N.wav.
+        #[arg(long, default_value = "speaker")]
+        speaker: String,
+        /// Print only problems.
+        #[arg(long)]
+        quiet: bool,
+        /// WAV (or any audio) files, one word each.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Recognise the keywords in audio files (streamed as from a microphone).
+    Match {
+        #[command(flatten)]
+        place: Place,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Leave-one-speaker-out accuracy, false accepts on `_other`, latency.
+    Eval {
+        #[command(flatten)]
+        place: Place,
+        /// Add white noise at this signal-to-noise ratio (dB) to each test recording.
+        #[arg(long)]
+        snr: Option<f32>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// JSON with every decision.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCode> {
+    match command {
+        KeywordsCommand::Enroll { place, word, other, speaker, quiet, files } => {
+            let word = match (other, word) {
+                (true, Some(label)) => format!("{OTHER}/{}", valid_word(&label)?),
+                (true, None) => OTHER.to_string(),
+                (false, word) => valid_word(&word.unwrap_or_default())?.to_string(),
+            };
+            valid_word(&speaker)
+                .map_err(|_| anyhow::anyhow!("`{speaker}` cannot be a speaker id: use letters, digits, `-` or `_`"))?;
+            enroll(&place.dir(session), &place.lang, &word, &speaker, &files, quiet)
+        }
+        KeywordsCommand::Match { place, files, json } => {
+            let dir = place.dir(session);
+            let mut extractor = place.extractor(session)?;
+            let mut vocabulary = vocabulary(&dir, &place.lang, extractor.as_mut())?;
+            let mut results = Vec::new();
+            for file in &files {
+                for (start, end, samples) in utterances(file)? {
+                    let decision = vocabulary.decide(&samples)?;
+                    if !json {
+                        let heard = match &decision.word {
+                            Some(word) => {
+                                format!("{word} (score {:.2} ≤ {:.2})", decision.score, decision.threshold)
+                            }
+                            None => match &decision.nearest {
+                                Some(nearest) => format!(
+                                    "none: rejected (nearest {nearest} at {:.2} > {:.2})",
+                                    decision.score, decision.threshold
+                                ),
+                                None => "none: no speech".into(),
+                            },
+                        };
+                        println!("{} [{start:.2}–{end:.2} s]: {heard}", file.display());
+                    }
+                    results.push(serde_json::json!({
+                        "file": file, "start_s": start, "end_s": end, "word": decision.word,
+                        "score": decision.score, "distance": decision.distance, "nearest": decision.nearest,
+                        "threshold": decision.threshold, "runner_up": decision.runner_up,
+                    }));
+                }
+            }
+            if json {
+                print_json(&results)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeywordsCommand::Eval { place, snr, seed, json } => {
+            let dir = place.dir(session);
+            let mut extractor = place.extractor(session)?;
+            let (examples, problems) = load_examples(&dir, &place.lang, extractor.as_mut())?;
+            report_problems(&problems);
+            if examples.iter().all(|e| e.word == OTHER) {
+                return Err(KeywordError::NoVocabulary { lang: place.lang, dir }.into());
+            }
+            let report = leave_one_speaker_out(&examples, extractor.as_mut(), snr, seed)?;
+            if json {
+                print_json(&report)?;
+            } else {
+                let noise = snr.map_or("clean".to_string(), |s| format!("white noise at {s} dB SNR"));
+                println!("{} words, {} speakers, {noise}, {} features", report.words, report.speakers, place.features);
+                println!(
+                    "accuracy {:.1} % ({} right, {} wrong word, {} rejected)",
+                    100.0 * report.accuracy,
+                    report.correct,
+                    report.wrong,
+                    report.rejected
+                );
+                println!(
+                    "false accepts {:.1} % ({} of {} other words)",
+                    100.0 * report.false_accept_rate,
+                    report.false_accepts,
+                    report.others
+                );
+                println!(
+                    "latency per decision: {:.1} ms mean, {:.1} ms max",
+                    report.latency_ms_mean, report.latency_ms_max
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn enroll(
+    dir: &Path,
+    lang: &str,
+    word: &str,
+    speaker: &str,
+    files: &[PathBuf],
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut redo = 0;
+    for file in files {
+        let recording = match load_audio(file) {
+            Ok(recording) => recording,
+            Err(e) => {
+                eprintln!("✗ {e} — record it again");
+                redo += 1;
+                continue;
+            }
+        };
+        match check(&recording) {
+            Ok(checked) => {
+                let kept = keep(dir, lang, word, speaker, &recording.samples)?;
+                if !quiet {
+                    let notes = if checked.notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", checked.notes.join("; "))
+                    };
+                    println!(
+                        "✓ {} → {}: {:.2} s of speech{notes}",
+                        file.display(),
+                        kept.display(),
+                        checked.speech_seconds
+                    );
+                }
+            }
+            Err(reason) => {
+                eprintln!("✗ {}: {reason} — record it again", file.display());
+                redo += 1;
+            }
+        }
+    }
+    if !word.starts_with(OTHER) {
+        // Counted from the files: what was kept before and now.
+        let stems: Vec<String> = std::fs::read_dir(dir.join(lang).join(word))
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+            .map(|p| p.file_stem().unwrap_or_default().to_string_lossy().into_owned())
+            .collect();
+        let mut speakers: Vec<&str> =
+            stems.iter().map(|s| s.rsplit_once('-').map_or(s.as_str(), |(who, _)| who)).collect();
+        speakers.sort();
+        speakers.dedup();
+        if stems.len() < 3 {
+            eprintln!(
+                "! `{word}` has {} example(s): record at least 3, by different voices if you can; it is matched \
+                 meanwhile, but its rejection threshold cannot be calibrated",
+                stems.len()
+            );
+        } else if !quiet {
+            println!("`{word}`: {} examples by {} speaker(s)", stems.len(), speakers.len());
+        }
+        let others = dir.join(lang).join(OTHER);
+        if !others.is_dir() {
+            eprintln!(
+                "! no recordings of other words yet (`awal keywords enroll --other`): without them, words \
+                 outside the vocabulary are often taken for keywords"
+            );
+        }
+    }
+    Ok(if redo == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn vocabulary<'x>(dir: &Path, lang: &str, extractor: &'x mut dyn FeatureExtractor) -> anyhow::Result<Vocabulary<'x>> {
+    let (examples, problems) = load_examples(dir, lang, &mut *extractor)?;
+    report_problems(&problems);
+    if examples.iter().all(|e| e.word == OTHER) {
+        return Err(KeywordError::NoVocabulary { lang: lang.to_string(), dir: dir.to_path_buf() }.into());
+    }
+    Ok(Vocabulary::new(examples, extractor))
+}
+
+fn report_problems(problems: &[KeywordError]) {
+    for problem in problems {
+        eprintln!("awal: keywords: skipped {problem}");
+    }
+}
+
+/// The utterances of a file, cut as a live microphone stream would be:
+/// `(start_s, end_s, samples)`. A file without speech gives one empty utterance.
+fn utterances(file: &Path) -> anyhow::Result<Vec<(f32, f32, Vec<f32>)>> {
+    let mut decoder = AudioDecoder::open(file)?;
+    // Keywords are short: anything past 5 s is cut (and will be rejected).
+    let mut endpointer = Endpointer::new(300, 5_000);
+    let mut heard = 0usize;
+    let mut found = Vec::new();
+    let cut = |utterance: Vec<f32>, at: usize, found: &mut Vec<(f32, f32, Vec<f32>)>| {
+        let start = at.saturating_sub(utterance.len());
+        found.push((start as f32 / 16_000.0, at as f32 / 16_000.0, utterance));
+    };
+    while let Some(chunk) = decoder.next_chunk()? {
+        heard += chunk.len();
+        for utterance in endpointer.push(&chunk) {
+            cut(utterance, heard, &mut found);
+        }
+    }
+    if let Some(utterance) = endpointer.finish() {
+        cut(utterance, heard, &mut found);
+    }
+    if found.is_empty() {
+        found.push((0.0, heard as f32 / 16_000.0, Vec::new()));
+    }
+    Ok(found)
+}

@@ -1,0 +1,79 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+use awal::corpus::{Corpus, LangTag};
+use awal::kiosk::{run as run_kiosk, KioskOptions};
+use awal::store::Store;
+
+use super::hearing::Hearing;
+use super::simulate::kiosk_dialogue;
+use super::Session;
+
+#[derive(Debug, Args)]
+pub struct KioskArgs {
+    /// The kiosk's language (fr, ar, ary, en, zgh, wol, fuc…).
+    #[arg(long)]
+    lang: String,
+    /// Whose rights and forms (MA, SN…).
+    #[arg(long, default_value = "MA")]
+    country: String,
+    /// Language model for form answers (`default`, `none` or an id).
+    #[arg(long, default_value = "default")]
+    lm: String,
+    /// Enrolled spoken keywords (default: DATA_DIR/keywords).
+    #[arg(long)]
+    keywords_dir: Option<PathBuf>,
+    /// Seconds between looks for a missing microphone.
+    #[arg(long, default_value_t = 5.0)]
+    retry_seconds: f32,
+    /// Stop after this many failed looks in a row (default: never).
+    #[arg(long)]
+    retries: Option<u32>,
+    /// Seconds of quiet after which the kiosk starts over at the welcome.
+    #[arg(long, default_value_t = 60)]
+    idle_seconds: u64,
+}
+
+pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
+    // The log rotates daily and keeps a week: enough to see what went wrong,
+    // never enough to fill an SD card. No transcripts are logged.
+    let logs = session.data_dir.join("logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix("kiosk")
+        .filename_suffix("log")
+        .max_log_files(7)
+        .build(&logs)
+        .with_context(|| format!("opening the log in {}", logs.display()))?;
+    tracing_subscriber::fmt().with_ansi(false).with_writer(appender.and(std::io::stderr)).init();
+
+    let lang: LangTag = args.lang.parse().map_err(|e| anyhow::anyhow!("--lang {}: {e}", args.lang))?;
+    let (corpus, problems) = Corpus::load(&session.corpus_dir)?;
+    for problem in &problems {
+        tracing::warn!("skipped {}: {}", problem.path.display(), problem.message);
+    }
+    let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
+    let mut lm = super::lm::chosen_model(&args.lm, session)?;
+    let mut dialogue = kiosk_dialogue(&corpus, lang, &args.country, &store, lm.as_mut(), session);
+    let mut hearing = Hearing::new(&args.lang, args.keywords_dir.clone(), session);
+    let out_dir = session.data_dir.join("kiosk");
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let options = KioskOptions {
+        retry: Duration::from_secs_f32(args.retry_seconds.max(0.0)),
+        max_retries: args.retries,
+        end_of_speech_ms: 700,
+        idle_reset: Duration::from_secs(args.idle_seconds),
+        out_dir,
+    };
+    tracing::info!(lang = %args.lang, country = %args.country, "kiosk starting");
+    let mut hear = |samples: &[f32]| hearing.hear(samples).map_err(|e| format!("{e:#}"));
+    run_kiosk(&mut dialogue, &mut hear, &options)?;
+    Ok(ExitCode::SUCCESS)
+}

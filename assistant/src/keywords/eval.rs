@@ -1,0 +1,137 @@
+//! Leave-one-speaker-out evaluation: each speaker's recordings are matched
+//! against a vocabulary built from everybody else's, as a new villager's voice
+//! is matched against the recordings made by others; the `_other` recordings
+//! (words that are not keywords) measure false accepts.
+
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::features::FeatureExtractor;
+use super::{vad, Decision, Example, KeywordError, Vocabulary, OTHER};
+
+/// Silence put around each test recording before noise is added, so that the
+/// voice-activity detection has to find the word in the noise.
+const PAD_S: f32 = 0.3;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub speakers: usize,
+    pub words: usize,
+    /// Signal-to-noise ratio of the added white noise; `None`: clean.
+    pub snr_db: Option<f32>,
+    /// Keyword recordings recognised as their word.
+    pub correct: usize,
+    /// Keyword recordings recognised as another word.
+    pub wrong: usize,
+    /// Keyword recordings rejected.
+    pub rejected: usize,
+    /// `_other` recordings wrongly accepted as a keyword.
+    pub false_accepts: usize,
+    pub others: usize,
+    pub accuracy: f32,
+    pub false_accept_rate: f32,
+    /// Per decision: voice-activity detection, features and matching.
+    pub latency_ms_mean: f32,
+    pub latency_ms_max: f32,
+    /// Each decision, for looking into errors.
+    pub decisions: Vec<Trial>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Trial {
+    pub file: String,
+    pub expected: Option<String>,
+    /// What was decided; its `word` is what was heard.
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// Other words filed by label are split: every other label (sorted) makes the
+/// vocabulary's fillers, the rest are tested as out-of-vocabulary, so that no
+/// test word is ever a filler.
+pub fn filler_labels(examples: &[Example]) -> Vec<String> {
+    let mut labels: Vec<String> = examples.iter().filter_map(|e| e.label.clone()).collect();
+    labels.sort();
+    labels.dedup();
+    labels.into_iter().step_by(2).collect()
+}
+
+/// Runs the evaluation over every speaker that has keyword recordings.
+pub fn leave_one_speaker_out(
+    examples: &[Example],
+    extractor: &mut dyn FeatureExtractor,
+    snr_db: Option<f32>,
+    seed: u64,
+) -> Result<Report, KeywordError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut speakers: Vec<&str> = examples.iter().filter(|e| e.word != OTHER).map(|e| e.speaker.as_str()).collect();
+    speakers.sort();
+    speakers.dedup();
+    let mut words: Vec<&str> = examples.iter().filter(|e| e.word != OTHER).map(|e| e.word.as_str()).collect();
+    words.sort();
+    words.dedup();
+    let (mut correct, mut wrong, mut rejected, mut false_accepts, mut others) = (0, 0, 0, 0, 0);
+    let mut latencies = Vec::new();
+    let mut decisions = Vec::new();
+    let filler_labels = filler_labels(examples);
+    let is_filler = |e: &Example| e.label.as_ref().is_some_and(|l| filler_labels.contains(l));
+    for speaker in &speakers {
+        let enrolled =
+            examples.iter().filter(|e| e.speaker != *speaker && (e.word != OTHER || is_filler(e))).cloned().collect();
+        let mut vocabulary = Vocabulary::new(enrolled, &mut *extractor);
+        for example in examples.iter().filter(|e| e.speaker == *speaker && !is_filler(e)) {
+            let query = noisy(&example.samples, snr_db, &mut rng);
+            let started = Instant::now();
+            let decision = vocabulary.decide(&query)?;
+            latencies.push(started.elapsed().as_secs_f32() * 1000.0);
+            let expected = (example.word != OTHER).then(|| example.word.clone());
+            match (&expected, &decision.word) {
+                (None, None) => others += 1,
+                (None, Some(_)) => {
+                    others += 1;
+                    false_accepts += 1
+                }
+                (Some(_), None) => rejected += 1,
+                (Some(want), Some(got)) if want == got => correct += 1,
+                (Some(_), Some(_)) => wrong += 1,
+            }
+            decisions.push(Trial { file: example.path.display().to_string(), expected, decision });
+        }
+    }
+    let keywords = correct + wrong + rejected;
+    Ok(Report {
+        speakers: speakers.len(),
+        words: words.len(),
+        snr_db,
+        correct,
+        wrong,
+        rejected,
+        false_accepts,
+        others,
+        accuracy: correct as f32 / keywords.max(1) as f32,
+        false_accept_rate: false_accepts as f32 / others.max(1) as f32,
+        latency_ms_mean: latencies.iter().sum::<f32>() / latencies.len().max(1) as f32,
+        latency_ms_max: latencies.iter().copied().fold(0.0, f32::max),
+        decisions,
+    })
+}
+
+/// The recording padded with silence and, for `Some(snr)`, white noise at that
+/// ratio to the power of its speech.
+pub fn noisy(samples: &[f32], snr_db: Option<f32>, rng: &mut impl Rng) -> Vec<f32> {
+    let pad = vec![0.0; (PAD_S * 16_000.0) as usize];
+    let mut out: Vec<f32> = pad.iter().chain(samples).chain(&pad).copied().collect();
+    let Some(snr_db) = snr_db else { return out };
+    let span = vad::speech_span(samples).unwrap_or(0..samples.len());
+    let speech = &samples[span];
+    let power = speech.iter().map(|s| s * s).sum::<f32>() / speech.len().max(1) as f32;
+    let sigma = (power / 10f32.powf(snr_db / 10.0)).sqrt();
+    for sample in &mut out {
+        // Box–Muller: two uniforms give one standard normal.
+        let (u, v): (f32, f32) = (rng.random_range(f32::EPSILON..1.0), rng.random());
+        *sample += sigma * (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos();
+    }
+    out
+}

@@ -1,0 +1,131 @@
+//! `awal kiosk`: the long-running voice loop. Listens on the microphone, cuts
+//! utterances at the end of speech, hears them (Whisper, or spoken keywords),
+//! answers through the dialogue and speaks the reply. It outlives its devices:
+//! a missing or unplugged microphone is waited for, a missing speaker leaves
+//! the replies on the log; a quiet minute brings the welcome back for the
+//! next person.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::audio::microphone::{DeviceError, Microphone};
+use crate::dialogue::{Dialogue, Reply};
+use crate::keywords::vad::Endpointer;
+use crate::speech::playback::Speaker;
+use crate::speech::synthesize;
+
+#[derive(Debug, Clone)]
+pub struct KioskOptions {
+    /// How long to wait before looking for a missing microphone again.
+    pub retry: Duration,
+    /// Give up after this many failed attempts in a row (`None`: never).
+    pub max_retries: Option<u32>,
+    /// Quiet that ends an utterance.
+    pub end_of_speech_ms: usize,
+    /// Quiet after which the conversation starts over at the welcome.
+    pub idle_reset: Duration,
+    /// Where reply audio is written before it is played.
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KioskError {
+    #[error("{last} (gave up after {attempts} attempts)")]
+    GaveUp { last: DeviceError, attempts: u32 },
+}
+
+/// Runs until the process is stopped, or until the microphone stayed away
+/// for `max_retries` attempts. `hear` turns an utterance into text.
+pub fn run(
+    dialogue: &mut Dialogue,
+    hear: &mut dyn FnMut(&[f32]) -> Result<String, String>,
+    options: &KioskOptions,
+) -> Result<(), KioskError> {
+    let mut failures = 0;
+    loop {
+        let mut microphone = match Microphone::open() {
+            Ok(microphone) => {
+                failures = 0;
+                microphone
+            }
+            Err(last) => {
+                failures += 1;
+                if options.max_retries.is_some_and(|max| failures > max) {
+                    return Err(KioskError::GaveUp { last, attempts: failures });
+                }
+                tracing::warn!("{last}; looking again in {} s", options.retry.as_secs_f32());
+                std::thread::sleep(options.retry);
+                continue;
+            }
+        };
+        tracing::info!("listening on {}", microphone.name);
+        let speaker = Speaker::open().map_err(|e| tracing::warn!("{e}: replies are logged, not heard")).ok();
+        let mut voice = Voice { speaker, out_dir: &options.out_dir, turn: 0 };
+        voice.say(&dialogue.welcome());
+        // A question fits one Whisper window.
+        let mut endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
+        let mut last_heard = Instant::now();
+        let mut at_welcome = true;
+        let lost = loop {
+            let chunk = match microphone.next_chunk(Duration::from_millis(500)) {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => Vec::new(),
+                Err(e) => break e,
+            };
+            for utterance in endpointer.push(&chunk) {
+                last_heard = Instant::now();
+                let heard = hear(&utterance).unwrap_or_else(|e| {
+                    tracing::warn!("could not hear the utterance: {e}");
+                    String::new()
+                });
+                let reply = dialogue.respond(&heard);
+                tracing::info!(skill = ?reply.skill, entry = reply.entry.as_deref(), "turn");
+                voice.say(&reply);
+                at_welcome = false;
+                if reply.end {
+                    voice.say(&dialogue.welcome());
+                    at_welcome = true;
+                }
+            }
+            if !at_welcome && last_heard.elapsed() >= options.idle_reset {
+                tracing::info!("nobody spoke for {} s: back to the welcome", options.idle_reset.as_secs());
+                voice.say(&dialogue.welcome());
+                at_welcome = true;
+            }
+        };
+        tracing::warn!("{lost}; waiting for the microphone to come back");
+    }
+}
+
+/// Speaks replies: the clip, else espeak-ng into `out_dir`, on the speaker if there is one.
+struct Voice<'a> {
+    speaker: Option<Speaker>,
+    out_dir: &'a Path,
+    turn: usize,
+}
+
+impl Voice<'_> {
+    fn say(&mut self, reply: &Reply) {
+        tracing::info!(lang = %reply.lang, "says: {}", reply.text);
+        self.turn += 1;
+        let audio = match &reply.clip {
+            Some(clip) => Some(clip.clone()),
+            None => {
+                let path = self.out_dir.join(format!("reply-{}.wav", self.turn % 10));
+                match synthesize(&reply.text, &reply.lang, reply.rate, &path) {
+                    Ok(true) => Some(path),
+                    Ok(false) => None,
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        None
+                    }
+                }
+            }
+        };
+        if let (Some(speaker), Some(audio)) = (&self.speaker, audio) {
+            if let Err(e) = speaker.play(&audio) {
+                tracing::warn!("{e}");
+            }
+        }
+    }
+}

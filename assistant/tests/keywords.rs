@@ -1,0 +1,146 @@
+//! Spoken keywords by example on the synthesised evaluation set
+//! (`scripts/keywords-evalset`: 10 French keywords, 20 other words, 10
+//! espeak-ng voices), through the `awal keywords` commands.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The evaluation set, built once per test run (about 10 s).
+fn evaluation_set() -> &'static Path {
+    static SET: OnceLock<PathBuf> = OnceLock::new();
+    SET.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/keywords-evalset");
+        let status = std::process::Command::new("bash")
+            .arg(script)
+            .arg(&dir)
+            .env("AWAL", env!("CARGO_BIN_EXE_awal"))
+            .status()
+            .expect("running scripts/keywords-evalset");
+        assert!(status.success(), "scripts/keywords-evalset failed: is espeak-ng installed? (run scripts/test)");
+        dir
+    })
+}
+
+fn keywords(args: &[&str]) -> (std::process::Output, String, String) {
+    let mut command = common::awal();
+    command.arg("keywords").args(args);
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stdout, stderr)
+}
+
+fn eval(snr: &str) -> Value {
+    let set = evaluation_set().to_str().unwrap();
+    let (output, stdout, stderr) = keywords(&["eval", "--dir", set, "--lang", "fr", "--snr", snr, "--json"]);
+    assert!(output.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    eprintln!(
+        "{snr} dB: accuracy {} ({} wrong, {} rejected), false accepts {}, latency {} ms",
+        report["accuracy"], report["wrong"], report["rejected"], report["false_accept_rate"], report["latency_ms_mean"]
+    );
+    assert_eq!((report["speakers"].as_u64(), report["words"].as_u64()), (Some(10), Some(10)));
+    report
+}
+
+/// Floors under the figures measured when this was written (README: 81 % and
+/// 4 % at 20 dB; 53 % and 1 % at 10 dB). The targets (95 %, 2 %) are
+/// not met yet; these catch a regression.
+#[test]
+fn held_out_voices_are_recognised_and_other_words_rejected_in_noise() {
+    let report = eval("20");
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.78, "{}", report["accuracy"]);
+    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.05, "{}", report["false_accept_rate"]);
+    assert!(report["wrong"].as_u64().unwrap() <= 3, "a keyword is rejected rather than taken for another");
+    let report = eval("10");
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.45, "{}", report["accuracy"]);
+    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.03, "{}", report["false_accept_rate"]);
+}
+
+fn speak(text: &str, voice: &str) -> Vec<f32> {
+    awal::audio::load_audio(&common::espeak_clip(text, voice)).unwrap().samples
+}
+
+#[test]
+fn a_stream_of_keywords_from_a_new_voice_is_cut_and_matched() {
+    // A voice the set does not have, two keywords a second apart and an other word.
+    let mut stream = vec![0.0; 8_000];
+    for word in ["oui", "trois", "soleil"] {
+        stream.extend(speak(word, "fr+f5"));
+        stream.extend(vec![0.0; 16_000]);
+    }
+    let file = tempfile::Builder::new().suffix(".wav").tempfile().unwrap();
+    common::write_wav(file.path(), &stream, 16_000);
+    let set = evaluation_set().to_str().unwrap();
+    let (output, stdout, stderr) =
+        keywords(&["match", "--dir", set, "--lang", "fr", "--json", file.path().to_str().unwrap()]);
+    assert!(output.status.success(), "{stderr}");
+    let heard: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let words: Vec<&Value> = heard.iter().map(|u| &u["word"]).collect();
+    assert_eq!(words, [&Value::from("oui"), &Value::from("trois"), &Value::Null], "{stdout}");
+    assert!(heard[1]["start_s"].as_f64().unwrap() > heard[0]["end_s"].as_f64().unwrap());
+}
+
+#[test]
+fn enrolment_says_which_recordings_to_record_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let silence = work.path().join("silence.wav");
+    common::write_wav(&silence, &vec![0.0; 16_000], 16_000);
+    let clipped = work.path().join("clipped.wav");
+    let loud: Vec<f32> = speak("non", "fr").iter().map(|s| (s * 20.0).clamp(-1.0, 1.0)).collect();
+    common::write_wav(&clipped, &loud, 16_000);
+    let corrupt = work.path().join("corrupt.wav");
+    std::fs::write(&corrupt, b"RIFF\x10\x00\x00\x00WAVEfmt nonsense").unwrap();
+    // espeak-ng writes 22.05 kHz: converted, and said so.
+    let good = common::espeak_clip("non", "fr");
+    let (output, stdout, stderr) = keywords(&[
+        "enroll",
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--lang",
+        "fr",
+        "--word",
+        "non",
+        "--speaker",
+        "s1",
+        silence.to_str().unwrap(),
+        clipped.to_str().unwrap(),
+        corrupt.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("silence.wav: no speech heard"), "{stderr}");
+    assert!(stderr.contains("clipped.wav: clipped"), "{stderr}");
+    assert!(stderr.contains("corrupt.wav: not a readable audio file"), "{stderr}");
+    assert!(stdout.contains("recorded at 22050 Hz: converted to 16 kHz"), "{stdout}");
+    assert!(stderr.contains("`non` has 1 example(s): record at least 3"), "{stderr}");
+    assert!(stderr.contains("no recordings of other words yet"), "{stderr}");
+    // Only the good one was kept, and one example is already enough to match.
+    assert!(dir.path().join("fr/non/s1-1.wav").is_file());
+    assert_eq!(std::fs::read_dir(dir.path().join("fr/non")).unwrap().count(), 1);
+    let (output, stdout, stderr) =
+        keywords(&["match", "--dir", dir.path().to_str().unwrap(), "--lang", "fr", "--json", good.to_str().unwrap()]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("\"word\": \"non\""), "{stdout}");
+}
+
+#[test]
+fn matching_without_an_enrolled_vocabulary_says_how_to_enroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, _, stderr) = keywords(&[
+        "match",
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--lang",
+        "wol",
+        common::espeak_clip("non", "fr").to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr.contains("no keywords enrolled for `wol`") && stderr.contains("awal keywords enroll"), "{stderr}");
+}
