@@ -3,12 +3,14 @@
 //! answers through the dialogue and speaks the reply. It outlives its devices:
 //! a missing or unplugged microphone is waited for, a missing speaker leaves
 //! the replies on the log; a quiet minute brings the welcome back for the
-//! next person.
+//! next person. With push-to-talk, only speech after a press of Enter is
+//! answered (a beep says the kiosk is listening).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::audio::microphone::{DeviceError, Microphone};
+use crate::audio::push_to_talk::{Keyboard, TalkGate};
 use crate::dialogue::{Dialogue, Reply};
 use crate::keywords::vad::Endpointer;
 use crate::speech::playback::Speaker;
@@ -26,6 +28,8 @@ pub struct KioskOptions {
     pub idle_reset: Duration,
     /// Where reply audio is written before it is played.
     pub out_dir: PathBuf,
+    /// Answer only speech that follows a press of Enter.
+    pub push_to_talk: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +46,7 @@ pub fn run(
     options: &KioskOptions,
 ) -> Result<(), KioskError> {
     let mut failures = 0;
+    let mut keyboard = options.push_to_talk.then(Keyboard::listen);
     loop {
         let mut microphone = match Microphone::open() {
             Ok(microphone) => {
@@ -63,7 +68,11 @@ pub fn run(
         let mut voice = Voice { speaker, out_dir: &options.out_dir, turn: 0 };
         voice.say(&dialogue.welcome());
         // A question fits one Whisper window.
-        let mut endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
+        let endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
+        let mut gate = match keyboard {
+            Some(_) => TalkGate::push_to_talk(endpointer),
+            None => TalkGate::hands_free(endpointer),
+        };
         let mut last_heard = Instant::now();
         let mut at_welcome = true;
         let lost = loop {
@@ -72,7 +81,20 @@ pub fn run(
                 Ok(None) => Vec::new(),
                 Err(e) => break e,
             };
-            for utterance in endpointer.push(&chunk) {
+            let pressed = match keyboard.as_ref().map(Keyboard::pressed) {
+                Some(Ok(pressed)) => pressed,
+                Some(Err(gone)) => {
+                    tracing::warn!("{gone}: answering every utterance");
+                    keyboard = None;
+                    gate.go_hands_free();
+                    false
+                }
+                None => false,
+            };
+            if pressed && !gate.is_open() {
+                voice.beep();
+            }
+            for utterance in gate.push(&chunk, pressed) {
                 last_heard = Instant::now();
                 let heard = hear(&utterance).unwrap_or_else(|e| {
                     tracing::warn!("could not hear the utterance: {e}");
@@ -105,6 +127,12 @@ struct Voice<'a> {
 }
 
 impl Voice<'_> {
+    fn beep(&self) {
+        if let Some(speaker) = &self.speaker {
+            speaker.beep();
+        }
+    }
+
     fn say(&mut self, reply: &Reply) {
         tracing::info!(lang = %reply.lang, "says: {}", reply.text);
         self.turn += 1;

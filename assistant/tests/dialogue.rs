@@ -221,6 +221,36 @@ fn a_form_left_half_way_keeps_its_confirmed_answers() {
 }
 
 #[test]
+fn a_kept_draft_is_resumed_by_its_number_on_a_later_visit() {
+    let data = tempfile::tempdir().unwrap();
+    let first =
+        simulate_in(data.path(), "fr", "none", &["Comment créer une coopérative ?", "oui", "Tifawt", "oui", "stop"]);
+    let kept = first.last().unwrap()["reply_text"].as_str().unwrap().to_string();
+    assert!(kept.contains("numéro 1."), "the number to say next time: {kept}");
+
+    let later = simulate_in(
+        data.path(),
+        "fr",
+        "none",
+        &["Comment créer une coopérative ?", "oui", "numéro 7", "c'est le un", "agriculture", "oui", "stop"],
+    );
+    let said = |n: usize| later[n]["reply_text"].as_str().unwrap().to_string();
+    assert!(said(1).contains("Dites son numéro"), "kept drafts are asked about: {}", said(1));
+    assert!(said(2).starts_with("Je ne trouve pas"), "no draft 7: {}", said(2));
+    // The name was confirmed on the first visit: the walk goes on at the activity.
+    assert!(said(3).starts_with("Nous reprenons la fiche numéro 1.") && said(3).contains("activité"), "{}", said(3));
+    let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
+    let drafts = store.open_drafts().unwrap();
+    assert_eq!(drafts.len(), 1, "resumed, not started again");
+    assert_eq!(drafts[0].answers, serde_json::json!({"cooperative_name": "Tifawt", "activity": "agriculture"}));
+
+    // "No": someone else's form, started afresh at the first field.
+    let other = simulate_in(data.path(), "fr", "none", &["Comment créer une coopérative ?", "oui", "non"]);
+    assert_eq!(other[2]["entry"], "ma-form-cooperative");
+    assert_eq!(store.open_drafts().unwrap().len(), 2);
+}
+
+#[test]
 fn the_language_model_pulls_form_values_out_of_whole_sentences() {
     common::real_model("qwen2.5-0.5b-instruct-q4km");
     let data = tempfile::tempdir().unwrap();

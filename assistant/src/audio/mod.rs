@@ -8,6 +8,7 @@
 
 pub mod decode;
 pub mod microphone;
+pub mod push_to_talk;
 pub mod resample;
 
 use std::path::{Path, PathBuf};

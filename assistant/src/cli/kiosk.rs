@@ -35,6 +35,10 @@ pub struct KioskArgs {
     /// Stop after this many failed looks in a row (default: never).
     #[arg(long)]
     retries: Option<u32>,
+    /// Answer only speech that follows a press of Enter (a big USB button
+    /// that types Enter works too): for noisy rooms.
+    #[arg(long)]
+    push_to_talk: bool,
     /// Seconds of quiet after which the kiosk starts over at the welcome.
     #[arg(long, default_value_t = 60)]
     idle_seconds: u64,
@@ -71,6 +75,7 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         end_of_speech_ms: 700,
         idle_reset: Duration::from_secs(args.idle_seconds),
         out_dir,
+        push_to_talk: args.push_to_talk,
     };
     tracing::info!(lang = %args.lang, country = %args.country, "kiosk starting");
     let mut hear = |samples: &[f32]| hearing.hear(samples).map_err(|e| format!("{e:#}"));

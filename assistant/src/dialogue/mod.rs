@@ -24,7 +24,7 @@ use crate::lm::LanguageModel;
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
 pub use commands::{command, Command};
-use paperwork::{Desk, FormWalk, PaperworkError};
+use paperwork::{spoken_number, Desk, FormWalk, PaperworkError};
 use phrases::{phrase, Phrase};
 
 /// Share of a question's (IDF-weighted) words an entry must cover to be the
@@ -78,6 +78,8 @@ pub struct Dialogue<'c> {
     export_dir: PathBuf,
     /// The form just offered ("shall we fill it in?").
     offered: Option<String>,
+    /// The form whose kept drafts were just asked about ("did you start it before?").
+    draft_question: Option<String>,
     walk: Option<FormWalk>,
     /// Pulls form values out of sentences; without it the words are taken as said.
     lm: Option<&'c mut LanguageModel>,
@@ -95,6 +97,7 @@ impl<'c> Dialogue<'c> {
             store: None,
             export_dir: PathBuf::new(),
             offered: None,
+            draft_question: None,
             walk: None,
             lm: None,
         }
@@ -137,9 +140,17 @@ impl<'c> Dialogue<'c> {
         if self.walk.is_some() {
             return self.continue_form(said, heard);
         }
+        if let Some(form) = self.draft_question.take() {
+            match (heard, spoken_number(said)) {
+                (Some(Command::No), _) => return self.start_form(&form),
+                (_, Some(number)) => return self.resume_form(&form, number),
+                (Some(Command::Stop), _) => {}
+                _ => return self.ask_draft_number(form, Phrase::AskDraftNumber),
+            }
+        }
         if let Some(form) = self.offered.take() {
             match heard {
-                Some(Command::Yes) => return self.start_form(&form),
+                Some(Command::Yes) => return self.offer_drafts(&form),
                 Some(Command::No) => return self.say(Skill::Paperwork, Phrase::AskAgain),
                 _ => {}
             }
@@ -175,6 +186,44 @@ impl<'c> Dialogue<'c> {
         self.corpus.forms.get(id).map(|loaded| &loaded.item)
     }
 
+    /// Before a new draft: if this form has kept drafts, ask for the number
+    /// of the person's own ("did you start it before?").
+    fn offer_drafts(&mut self, id: &str) -> Reply {
+        let kept = self.store.map(|store| store.open_drafts()).transpose();
+        match kept {
+            Ok(Some(drafts)) if drafts.iter().any(|d| d.form == id) => {
+                self.ask_draft_number(id.to_string(), Phrase::AskDraftNumber)
+            }
+            Ok(_) => self.start_form(id),
+            Err(e) => self.form_error(e.into(), None),
+        }
+    }
+
+    fn ask_draft_number(&mut self, form: String, which: Phrase) -> Reply {
+        self.draft_question = Some(form);
+        self.say(Skill::Paperwork, which)
+    }
+
+    /// Carries on with draft `number` if it is a kept draft of form `id`.
+    fn resume_form(&mut self, id: &str, number: usize) -> Reply {
+        let (Some(form), Some(store)) = (self.form(id), self.store) else {
+            return self.say(Skill::Paperwork, Phrase::AskAgain);
+        };
+        let draft = store.draft(number as i64).ok().filter(|d| d.form == id && d.status != "exported");
+        let Some(draft) = draft else {
+            return self.ask_draft_number(id.to_string(), Phrase::NoSuchDraft);
+        };
+        let lang = self.lang.to_string();
+        let preface = phrase(Phrase::Resumed, &lang).0.replace("{number}", &number.to_string());
+        match FormWalk::resume(form, &draft, &lang, &preface) {
+            Ok((walk, step)) => {
+                self.walk = Some(walk);
+                self.form_reply(step.text, step.exported, false)
+            }
+            Err(e) => self.form_error(e, Some(draft.id)),
+        }
+    }
+
     fn start_form(&mut self, id: &str) -> Reply {
         let (Some(form), Some(store)) = (self.form(id), self.store) else {
             return self.say(Skill::Paperwork, Phrase::AskAgain);
@@ -184,7 +233,7 @@ impl<'c> Dialogue<'c> {
                 self.walk = Some(walk);
                 self.form_reply(step.text, step.exported, false)
             }
-            Err(e) => self.form_error(e),
+            Err(e) => self.form_error(e, None),
         }
     }
 
@@ -192,8 +241,8 @@ impl<'c> Dialogue<'c> {
         let mut walk = self.walk.take().expect("a form walk is under way");
         let form = self.form(&walk.form_id).expect("the form was there when the walk started");
         if heard == Some(Command::Stop) {
-            // The draft keeps every confirmed answer: the next visit can resume it.
-            let mut reply = self.say(Skill::Paperwork, Phrase::DraftKept);
+            // The draft keeps every confirmed answer: its number resumes it next time.
+            let mut reply = self.draft_kept(walk.draft);
             reply.end = true;
             return reply;
         }
@@ -208,8 +257,9 @@ impl<'c> Dialogue<'c> {
                 self.form_reply(step.text, step.exported, false)
             }
             Err(e) => {
+                let draft = walk.draft;
                 self.walk = Some(walk);
-                self.form_error(e)
+                self.form_error(e, Some(draft))
             }
         }
     }
@@ -230,9 +280,19 @@ impl<'c> Dialogue<'c> {
     }
 
     /// A failed save is said plainly; the answers confirmed so far stay in the draft.
-    fn form_error(&self, error: PaperworkError) -> Reply {
+    fn form_error(&self, error: PaperworkError, draft: Option<i64>) -> Reply {
         eprintln!("awal: paperwork: {error}");
-        self.say(Skill::Paperwork, Phrase::DraftKept)
+        match draft {
+            Some(draft) => self.draft_kept(draft),
+            None => self.say(Skill::Paperwork, Phrase::AskAgain),
+        }
+    }
+
+    /// "Your answers are kept under number 12."
+    fn draft_kept(&self, draft: i64) -> Reply {
+        let mut reply = self.say(Skill::Paperwork, Phrase::DraftKept);
+        reply.text = reply.text.replace("{number}", &draft.to_string());
+        reply
     }
 
     fn repeat(&self) -> Reply {

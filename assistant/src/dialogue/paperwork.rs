@@ -12,7 +12,7 @@ use super::commands::Command;
 use crate::corpus::form::{Field, FieldKind, Form};
 use crate::documents::{write_pdf, write_synced, DocumentError};
 use crate::lm::{JsonGrammar, LanguageModel, LmError};
-use crate::store::{Store, StoreError};
+use crate::store::{Draft, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
@@ -112,6 +112,31 @@ impl FormWalk {
             correcting: false,
         };
         let step = walk.ask(form, lang, 0, "");
+        Ok((walk, step))
+    }
+
+    /// Carries on with a kept draft of `form`: its confirmed answers stay,
+    /// the first field without one is asked (or the sheet read back when
+    /// every field has one). `preface` is said first ("form 12 again").
+    pub fn resume(form: &Form, draft: &Draft, lang: &str, preface: &str) -> Result<(Self, Step), PaperworkError> {
+        let answers: BTreeMap<String, String> = form
+            .fields
+            .iter()
+            .filter_map(|field| Some((field.id.clone(), draft.answers.get(&field.id)?.as_str()?.to_string())))
+            .collect();
+        let next = form.fields.iter().position(|field| !answers.contains_key(&field.id));
+        let mut walk =
+            Self { form_id: form.id.clone(), draft: draft.id, state: State::Asking(0), answers, correcting: false };
+        let step = match next {
+            Some(n) => {
+                walk.state = State::Asking(n);
+                walk.ask(form, lang, n, &format!("{preface} "))
+            }
+            None => {
+                let review = walk.review(form, lang)?;
+                walk.say(format!("{preface} {}", review.text))
+            }
+        };
         Ok((walk, step))
     }
 

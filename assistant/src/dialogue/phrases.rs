@@ -14,7 +14,12 @@ pub enum Phrase {
     NothingToRepeat,
     AskAgain,
     OfferForm,
+    /// Said with the draft's number in place of `{number}`.
     DraftKept,
+    AskDraftNumber,
+    NoSuchDraft,
+    /// Said with the draft's number in place of `{number}`.
+    Resumed,
 }
 
 const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
@@ -30,7 +35,13 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NothingToRepeat, "I have not said anything yet."),
             (Phrase::AskAgain, "Ask your question again, please."),
             (Phrase::OfferForm, "Shall we fill in the form now? Say yes or no."),
-            (Phrase::DraftKept, "Your answers are kept. Come back to finish the form."),
+            (
+                Phrase::DraftKept,
+                "Your answers are kept under number {number}. Come back and say this number to finish the form.",
+            ),
+            (Phrase::AskDraftNumber, "Did you start this form before? Say its number, or say no."),
+            (Phrase::NoSuchDraft, "I do not find a form with that number. Say the number again, or say no."),
+            (Phrase::Resumed, "We go on with form number {number}."),
         ],
     ),
     (
@@ -45,7 +56,13 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NothingToRepeat, "Je n'ai encore rien dit."),
             (Phrase::AskAgain, "Reposez votre question, s'il vous plaît."),
             (Phrase::OfferForm, "Voulez-vous remplir la fiche maintenant ? Dites oui ou non."),
-            (Phrase::DraftKept, "Vos réponses sont gardées. Revenez pour finir la fiche."),
+            (
+                Phrase::DraftKept,
+                "Vos réponses sont gardées sous le numéro {number}. Revenez et dites ce numéro pour finir la fiche.",
+            ),
+            (Phrase::AskDraftNumber, "Avez-vous déjà commencé cette fiche ? Dites son numéro, ou dites non."),
+            (Phrase::NoSuchDraft, "Je ne trouve pas de fiche avec ce numéro. Redites le numéro, ou dites non."),
+            (Phrase::Resumed, "Nous reprenons la fiche numéro {number}."),
         ],
     ),
     (
@@ -60,7 +77,10 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NothingToRepeat, "لم أقل شيئا بعد."),
             (Phrase::AskAgain, "أعد طرح سؤالك من فضلك."),
             (Phrase::OfferForm, "هل تريد ملء البطاقة الآن؟ قل نعم أو لا."),
-            (Phrase::DraftKept, "أجوبتك محفوظة. عد لإكمال البطاقة."),
+            (Phrase::DraftKept, "أجوبتك محفوظة تحت الرقم {number}. عد وقل هذا الرقم لإكمال البطاقة."),
+            (Phrase::AskDraftNumber, "هل بدأت هذه البطاقة من قبل؟ قل رقمها، أو قل لا."),
+            (Phrase::NoSuchDraft, "لا أجد بطاقة بهذا الرقم. أعد الرقم، أو قل لا."),
+            (Phrase::Resumed, "نكمل البطاقة رقم {number}."),
         ],
     ),
     (
@@ -75,7 +95,10 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NothingToRepeat, "باقي ما قلت والو."),
             (Phrase::AskAgain, "عاود سولني عافاك."),
             (Phrase::OfferForm, "بغيتي نعمرو البطاقة دابا؟ قول ايه ولا لا."),
-            (Phrase::DraftKept, "الأجوبة ديالك محفوظين. رجع باش تكمل البطاقة."),
+            (Phrase::DraftKept, "الأجوبة ديالك محفوظين تحت الرقم {number}. رجع وقول هاد الرقم باش تكمل البطاقة."),
+            (Phrase::AskDraftNumber, "واش بديتي هاد البطاقة من قبل؟ قول الرقم ديالها، ولا قول لا."),
+            (Phrase::NoSuchDraft, "ما لقيتش شي بطاقة بهاد الرقم. عاود قول الرقم، ولا قول لا."),
+            (Phrase::Resumed, "غادي نكملو البطاقة رقم {number}."),
         ],
     ),
 ];

@@ -15,6 +15,14 @@ impl Speaker {
         Ok(Self { sink })
     }
 
+    /// A short high tone, not waited for: "I am listening" for someone who
+    /// pressed the talk button.
+    pub fn beep(&self) {
+        use rodio::Source;
+        let tone = rodio::source::SineWave::new(880.0).take_duration(std::time::Duration::from_millis(150));
+        self.sink.mixer().add(tone.amplify(0.2));
+    }
+
     /// Plays a WAV file to its end.
     pub fn play(&self, path: &Path) -> Result<(), DeviceError> {
         let failed = |message: String| DeviceError::Play { path: path.to_path_buf(), message };
