@@ -4,13 +4,14 @@
 //! a missing or unplugged microphone is waited for, a missing speaker leaves
 //! the replies on the log; a quiet minute brings the welcome back for the
 //! next person. With push-to-talk, only speech after a press of Enter is
-//! answered (a beep says the kiosk is listening).
+//! answered (a beep says the kiosk is listening); a number and Enter is a
+//! language button.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::audio::microphone::{DeviceError, Microphone};
-use crate::audio::push_to_talk::{Keyboard, TalkGate};
+use crate::audio::push_to_talk::{Key, Keyboard, TalkGate};
 use crate::dialogue::{Dialogue, Reply};
 use crate::keywords::vad::Endpointer;
 use crate::speech::playback::Speaker;
@@ -39,14 +40,15 @@ pub enum KioskError {
 }
 
 /// Runs until the process is stopped, or until the microphone stayed away
-/// for `max_retries` attempts. `hear` turns an utterance into text.
+/// for `max_retries` attempts. `hear` turns an utterance in a language into text.
 pub fn run(
     dialogue: &mut Dialogue,
-    hear: &mut dyn FnMut(&[f32]) -> Result<String, String>,
+    hear: &mut dyn FnMut(&[f32], &str) -> Result<String, String>,
     options: &KioskOptions,
 ) -> Result<(), KioskError> {
     let mut failures = 0;
-    let mut keyboard = options.push_to_talk.then(Keyboard::listen);
+    // Language buttons work in every mode; the talk button only with push-to-talk.
+    let mut keyboard = Some(Keyboard::listen());
     loop {
         let mut microphone = match Microphone::open() {
             Ok(microphone) => {
@@ -70,8 +72,8 @@ pub fn run(
         // A question fits one Whisper window.
         let endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
         let mut gate = match keyboard {
-            Some(_) => TalkGate::push_to_talk(endpointer),
-            None => TalkGate::hands_free(endpointer),
+            Some(_) if options.push_to_talk => TalkGate::push_to_talk(endpointer),
+            _ => TalkGate::hands_free(endpointer),
         };
         let mut last_heard = Instant::now();
         let mut at_welcome = true;
@@ -81,22 +83,37 @@ pub fn run(
                 Ok(None) => Vec::new(),
                 Err(e) => break e,
             };
-            let pressed = match keyboard.as_ref().map(Keyboard::pressed) {
-                Some(Ok(pressed)) => pressed,
+            let keys = match keyboard.as_ref().map(Keyboard::presses) {
+                Some(Ok(keys)) => keys,
                 Some(Err(gone)) => {
-                    tracing::warn!("{gone}: answering every utterance");
+                    if options.push_to_talk {
+                        tracing::warn!("{gone}: answering every utterance");
+                    }
                     keyboard = None;
                     gate.go_hands_free();
-                    false
+                    Vec::new()
                 }
-                None => false,
+                None => Vec::new(),
             };
+            let mut pressed = false;
+            for key in keys {
+                match key {
+                    Key::Talk => pressed = true,
+                    Key::Number(n) => {
+                        if let Some(reply) = dialogue.press_language_button(n) {
+                            tracing::info!(lang = %dialogue.lang(), "language button");
+                            voice.say(&reply);
+                            at_welcome = true;
+                        }
+                    }
+                }
+            }
             if pressed && !gate.is_open() {
                 voice.beep();
             }
             for utterance in gate.push(&chunk, pressed) {
                 last_heard = Instant::now();
-                let heard = hear(&utterance).unwrap_or_else(|e| {
+                let heard = hear(&utterance, &dialogue.lang().to_string()).unwrap_or_else(|e| {
                     tracing::warn!("could not hear the utterance: {e}");
                     String::new()
                 });

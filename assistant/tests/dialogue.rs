@@ -78,6 +78,35 @@ fn typed_rights_questions_in_french_arabic_and_darija() {
 }
 
 #[test]
+fn the_language_is_chosen_by_saying_its_name() {
+    let (turns, _) = simulate("fr,ary,wol", &corpus(), &["Darija", "شحال هو السميك؟", "en français", "Wolof"]);
+    let welcome = turns[0]["reply_text"].as_str().unwrap();
+    assert_eq!(turns[0]["reply_lang"], "fr");
+    assert!(welcome.contains("2: darija, 3: Wolof"), "the other languages and their buttons: {welcome}");
+    assert_eq!(turns[1]["skill"], "welcome");
+    assert_eq!(turns[1]["reply_lang"], "ary");
+    assert!(turns[1]["reply_text"].as_str().unwrap().contains("1: الفرنسية"), "{}", turns[1]);
+    assert_answer(&turns[2], "ma-rights-minimum-wage");
+    assert_eq!(turns[2]["reply_lang"], "ary");
+    assert_eq!(turns[3]["reply_lang"], "fr");
+    // No kiosk phrases in Wolof yet: the welcome falls back to French, and says so.
+    assert_eq!(turns[4]["skill"], "welcome");
+    assert_eq!(turns[4]["reply_lang"], "fr");
+    assert!(turns[4]["reply_text"].as_str().unwrap().starts_with("Je ne parle pas encore Wolof"), "{}", turns[4]);
+}
+
+#[test]
+fn a_language_button_switches_the_kiosk() {
+    let (corpus, _) = awal::corpus::Corpus::load(&corpus()).unwrap();
+    let tags: Vec<awal::corpus::LangTag> = ["fr", "ary", "wol"].iter().map(|t| t.parse().unwrap()).collect();
+    let mut dialogue = awal::dialogue::Dialogue::new(&corpus, tags[0], "MA").with_languages(tags.clone());
+    assert!(dialogue.press_language_button(4).is_none(), "no fourth button");
+    let reply = dialogue.press_language_button(2).unwrap();
+    assert_eq!((reply.lang.as_str(), dialogue.lang()), ("ary", &tags[1]));
+    assert_eq!(dialogue.respond("شحال هو السميك؟").entry.as_deref(), Some("ma-rights-minimum-wage"));
+}
+
+#[test]
 fn questions_outside_the_content_get_a_referral() {
     for (lang, question) in [
         ("fr", "Qui a gagné le match de football hier ?"),

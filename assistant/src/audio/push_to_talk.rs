@@ -3,8 +3,9 @@
 //! counts — chatter in a busy room is not answered — and the turn ends at the
 //! end of speech or at the next press, whichever comes first.
 //!
-//! The button is the keyboard for now (Enter; a big USB button that types
-//! Enter works the same), a GPIO pin later.
+//! The buttons are the keyboard for now, a GPIO pin later: Enter is the talk
+//! button, a number and Enter a language button (big USB buttons that type
+//! those work the same).
 
 use std::io::BufRead;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -65,9 +66,24 @@ impl TalkGate {
     }
 }
 
-/// Presses of Enter on standard input, read on a thread of their own.
+/// A press of one of the kiosk's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Talk,
+    /// A numbered button (the kiosk's languages).
+    Number(usize),
+}
+
+impl Key {
+    /// The button a line of standard input stands for.
+    fn from_line(line: &str) -> Self {
+        line.trim().parse().map_or(Key::Talk, Key::Number)
+    }
+}
+
+/// Button presses typed on standard input, read on a thread of their own.
 pub struct Keyboard {
-    presses: Receiver<()>,
+    presses: Receiver<Key>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +95,8 @@ impl Keyboard {
         let (sender, presses) = mpsc::channel();
         std::thread::spawn(move || {
             for line in std::io::stdin().lock().lines() {
-                if line.is_err() || sender.send(()).is_err() {
+                let Ok(line) = line else { break };
+                if sender.send(Key::from_line(&line)).is_err() {
                     break;
                 }
             }
@@ -87,15 +104,15 @@ impl Keyboard {
         Self { presses }
     }
 
-    /// Whether Enter was pressed since the last call.
-    pub fn pressed(&self) -> Result<bool, KeyboardGone> {
-        let mut pressed = false;
+    /// The buttons pressed since the last call, in order.
+    pub fn presses(&self) -> Result<Vec<Key>, KeyboardGone> {
+        let mut keys = Vec::new();
         loop {
             match self.presses.try_recv() {
-                Ok(()) => pressed = true,
-                Err(TryRecvError::Empty) => return Ok(pressed),
-                // Presses already made still count once.
-                Err(TryRecvError::Disconnected) if pressed => return Ok(true),
+                Ok(key) => keys.push(key),
+                Err(TryRecvError::Empty) => return Ok(keys),
+                // Presses already made still count.
+                Err(TryRecvError::Disconnected) if !keys.is_empty() => return Ok(keys),
                 Err(TryRecvError::Disconnected) => return Err(KeyboardGone),
             }
         }
@@ -127,6 +144,13 @@ mod tests {
 
     fn chatter_then_a_question() -> Vec<f32> {
         [silence(1.0), tone(0.8), silence(1.0), tone(1.5), silence(1.0)].concat()
+    }
+
+    #[test]
+    fn enter_talks_and_a_number_is_a_button() {
+        assert_eq!(Key::from_line(""), Key::Talk);
+        assert_eq!(Key::from_line(" 2 "), Key::Number(2));
+        assert_eq!(Key::from_line("x"), Key::Talk);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the language (Darija through Arabic), the enrolled spoken keywords
 //! otherwise. Shared by `awal simulate` and `awal kiosk`; each loads lazily.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use awal::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, DEFAULT_DECODER_PRECISION};
@@ -11,37 +12,39 @@ use awal::keywords::{load_examples, KeywordError, Vocabulary, OTHER};
 use super::Session;
 
 pub struct Hearing<'s> {
-    lang: String,
     session: &'s Session,
     keywords_dir: PathBuf,
     recognizer: Option<Box<dyn Recognizer>>,
-    vocabulary: Option<Vocabulary<'static>>,
+    /// Enrolled keywords by language, loaded when first needed.
+    vocabularies: HashMap<String, Vocabulary<'static>>,
 }
 
 impl<'s> Hearing<'s> {
     /// `keywords_dir`: the enrolled keywords (default: DATA_DIR/keywords).
-    pub fn new(lang: &str, keywords_dir: Option<PathBuf>, session: &'s Session) -> Self {
+    pub fn new(keywords_dir: Option<PathBuf>, session: &'s Session) -> Self {
         let keywords_dir = keywords_dir.unwrap_or_else(|| session.data_dir.join("keywords"));
-        Self { lang: lang.to_string(), session, keywords_dir, recognizer: None, vocabulary: None }
+        Self { session, keywords_dir, recognizer: None, vocabularies: HashMap::new() }
     }
 
-    /// What was said in `samples` (16 kHz mono); empty when a keyword was rejected.
-    pub fn hear(&mut self, samples: &[f32]) -> anyhow::Result<String> {
-        let Some(language) = whisper_language(&self.lang) else {
-            if self.vocabulary.is_none() {
-                // One extractor for the process's life, shared by every decision.
+    /// What was said in `samples` (16 kHz mono) in `lang`; empty when a
+    /// keyword was rejected.
+    pub fn hear(&mut self, samples: &[f32], lang: &str) -> anyhow::Result<String> {
+        let Some(language) = whisper_language(lang) else {
+            if !self.vocabularies.contains_key(lang) {
+                // One extractor per language for the process's life (a kiosk
+                // has a handful), shared by every decision.
                 let mfcc: &'static mut Mfcc = Box::leak(Box::new(Mfcc::new()));
-                let (examples, problems) = load_examples(&self.keywords_dir, &self.lang, mfcc)?;
+                let (examples, problems) = load_examples(&self.keywords_dir, lang, mfcc)?;
                 for problem in &problems {
                     eprintln!("awal: keywords: skipped {problem}");
                 }
                 if examples.iter().all(|e| e.word == OTHER) {
-                    let (lang, dir) = (self.lang.clone(), self.keywords_dir.clone());
+                    let (lang, dir) = (lang.to_string(), self.keywords_dir.clone());
                     return Err(KeywordError::NoVocabulary { lang, dir }.into());
                 }
-                self.vocabulary = Some(Vocabulary::new(examples, mfcc));
+                self.vocabularies.insert(lang.to_string(), Vocabulary::new(examples, mfcc));
             }
-            let decision = self.vocabulary.as_mut().expect("loaded above").decide(samples)?;
+            let decision = self.vocabularies.get_mut(lang).expect("loaded above").decide(samples)?;
             return Ok(decision.word.unwrap_or_default());
         };
         if self.recognizer.is_none() {

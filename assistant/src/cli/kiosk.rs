@@ -7,7 +7,7 @@ use clap::Args;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
-use awal::corpus::{Corpus, LangTag};
+use awal::corpus::Corpus;
 use awal::kiosk::{run as run_kiosk, KioskOptions};
 use awal::store::Store;
 
@@ -17,7 +17,9 @@ use super::Session;
 
 #[derive(Debug, Args)]
 pub struct KioskArgs {
-    /// The kiosk's language (fr, ar, ary, en, zgh, wol, fuc…).
+    /// The kiosk's languages, comma-separated (fr, ar, ary, en, zgh, wol,
+    /// fuc…): the first greets; the others are chosen by name or by their
+    /// numbered button.
     #[arg(long)]
     lang: String,
     /// Whose rights and forms (MA, SN…).
@@ -58,15 +60,15 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening the log in {}", logs.display()))?;
     tracing_subscriber::fmt().with_ansi(false).with_writer(appender.and(std::io::stderr)).init();
 
-    let lang: LangTag = args.lang.parse().map_err(|e| anyhow::anyhow!("--lang {}: {e}", args.lang))?;
+    let languages = super::simulate::kiosk_languages(&args.lang)?;
     let (corpus, problems) = Corpus::load(&session.corpus_dir)?;
     for problem in &problems {
         tracing::warn!("skipped {}: {}", problem.path.display(), problem.message);
     }
     let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
     let mut lm = super::lm::chosen_model(&args.lm, session)?;
-    let mut dialogue = kiosk_dialogue(&corpus, lang, &args.country, &store, lm.as_mut(), session);
-    let mut hearing = Hearing::new(&args.lang, args.keywords_dir.clone(), session);
+    let mut dialogue = kiosk_dialogue(&corpus, languages, &args.country, &store, lm.as_mut(), session);
+    let mut hearing = Hearing::new(args.keywords_dir.clone(), session);
     let out_dir = session.data_dir.join("kiosk");
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let options = KioskOptions {
@@ -78,7 +80,7 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         push_to_talk: args.push_to_talk,
     };
     tracing::info!(lang = %args.lang, country = %args.country, "kiosk starting");
-    let mut hear = |samples: &[f32]| hearing.hear(samples).map_err(|e| format!("{e:#}"));
+    let mut hear = |samples: &[f32], lang: &str| hearing.hear(samples, lang).map_err(|e| format!("{e:#}"));
     run_kiosk(&mut dialogue, &mut hear, &options)?;
     Ok(ExitCode::SUCCESS)
 }

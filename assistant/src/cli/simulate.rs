@@ -23,7 +23,9 @@ use super::Session;
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The language chosen at the kiosk (`fr`, `ar`, `ary`, `ary-Latn`, `en`, `zgh`, `wol`, `fuc`…).
+    /// The kiosk's languages, comma-separated (`fr`, `ar`, `ary`, `ary-Latn`,
+    /// `en`, `zgh`, `wol`, `fuc`…): the first greets, the others are chosen
+    /// by saying their name.
     #[arg(long)]
     lang: String,
     /// Country whose content answers (ISO code).
@@ -102,7 +104,7 @@ fn ms(since: Instant) -> f64 {
 }
 
 pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) -> anyhow::Result<ExitCode> {
-    let lang: LangTag = args.lang.parse().map_err(|e| anyhow::anyhow!("--lang {}: {e}", args.lang))?;
+    let languages = kiosk_languages(&args.lang)?;
     let (corpus, problems) = Corpus::load(&session.corpus_dir)?;
     for problem in &problems {
         // A broken entry is skipped; the rest of the content still serves.
@@ -112,8 +114,8 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
     let mut lm = super::lm::chosen_model(&args.lm, session)?;
-    let mut dialogue = kiosk_dialogue(&corpus, lang, &args.country, &store, lm.as_mut(), session);
-    let mut hearing = Hearing::new(&args.lang, args.keywords_dir.clone(), session);
+    let mut dialogue = kiosk_dialogue(&corpus, languages, &args.country, &store, lm.as_mut(), session);
+    let mut hearing = Hearing::new(args.keywords_dir.clone(), session);
 
     let welcome = dialogue.welcome();
     print_turn(0, None, &welcome, Timings::default(), &out, args.json)?;
@@ -125,7 +127,8 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
             TurnInput::Audio(path) => {
                 let started = Instant::now();
                 let samples = load_audio(&path).with_context(|| format!("turn {n}: {}", path.display()))?.samples;
-                let heard = hearing.hear(&samples).with_context(|| format!("turn {n}: {}", path.display()))?;
+                let lang = dialogue.lang().to_string();
+                let heard = hearing.hear(&samples, &lang).with_context(|| format!("turn {n}: {}", path.display()))?;
                 timings.asr = ms(started);
                 heard
             }
@@ -141,17 +144,26 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--lang fr,ary,wol`: the kiosk's languages, the first one greeting.
+pub(super) fn kiosk_languages(list: &str) -> anyhow::Result<Vec<LangTag>> {
+    list.split(',')
+        .map(|tag| tag.trim().parse::<LangTag>().map_err(|e| anyhow::anyhow!("--lang {list}: {e}")))
+        .collect()
+}
+
 /// The dialogue as the kiosk runs it: drafts in the store, filled forms in
 /// DATA_DIR/exports, the language model when one is loaded.
 pub(super) fn kiosk_dialogue<'c>(
     corpus: &'c Corpus,
-    lang: LangTag,
+    languages: Vec<LangTag>,
     country: &str,
     store: &'c Store,
     lm: Option<&'c mut awal::lm::LanguageModel>,
     session: &Session,
 ) -> Dialogue<'c> {
-    let dialogue = Dialogue::new(corpus, lang, country).with_store(store, session.data_dir.join("exports"));
+    let dialogue = Dialogue::new(corpus, languages[0], country)
+        .with_languages(languages)
+        .with_store(store, session.data_dir.join("exports"));
     match lm {
         Some(lm) => dialogue.with_model(lm),
         None => dialogue,

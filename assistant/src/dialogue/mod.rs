@@ -9,6 +9,7 @@
 //! model never answers on its own here.
 
 pub mod commands;
+pub mod languages;
 pub mod paperwork;
 pub mod phrases;
 
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
-use crate::corpus::lang::LangTag;
+use crate::corpus::lang::{LangTag, Script};
 use crate::corpus::search::{Index, Query};
 use crate::corpus::{Corpus, Form};
 use crate::lm::LanguageModel;
@@ -69,6 +70,8 @@ pub struct Dialogue<'c> {
     corpus: &'c Corpus,
     index: Index,
     lang: LangTag,
+    /// The kiosk's languages, by button number (1 first); the first greets.
+    languages: Vec<LangTag>,
     country: String,
     rate: u32,
     /// Answers given, newest last ("back" walks them).
@@ -91,6 +94,7 @@ impl<'c> Dialogue<'c> {
             corpus,
             index: Index::build(corpus),
             lang,
+            languages: vec![lang],
             country: country.to_uppercase(),
             rate: NORMAL_RATE,
             history: Vec::new(),
@@ -116,8 +120,31 @@ impl<'c> Dialogue<'c> {
         self
     }
 
+    /// Offers these languages (by name or button); the first is spoken first.
+    pub fn with_languages(mut self, languages: Vec<LangTag>) -> Self {
+        if let Some(first) = languages.first() {
+            self.lang = *first;
+            self.languages = languages;
+        }
+        self
+    }
+
     pub fn lang(&self) -> &LangTag {
         &self.lang
+    }
+
+    /// Button `number` (1 for the first language) was pressed: the kiosk
+    /// greets in that language. `None` if no language has that button.
+    pub fn press_language_button(&mut self, number: usize) -> Option<Reply> {
+        let chosen = *self.languages.get(number.checked_sub(1)?)?;
+        Some(self.choose_language(chosen))
+    }
+
+    fn choose_language(&mut self, lang: LangTag) -> Reply {
+        self.lang = lang;
+        self.offered = None;
+        self.draft_question = None;
+        self.welcome()
     }
 
     /// What the kiosk says when someone walks up (and after a timeout).
@@ -125,7 +152,20 @@ impl<'c> Dialogue<'c> {
         self.history.clear();
         self.rate = NORMAL_RATE;
         // Kept, so that "repeat" right away says the welcome again.
-        let reply = self.say(Skill::Welcome, Phrase::Welcome);
+        let mut reply = self.say(Skill::Welcome, Phrase::Welcome);
+        if reply.lang.split('-').next() != Some(self.lang.language) {
+            // No words of the kiosk in this language yet: say so, in the language used.
+            let (no_voice, _) = phrase(Phrase::NoVoiceYet, &reply.lang);
+            let name = languages::spoken_name(&self.lang, Script::Latn);
+            reply.text = format!("{} {}", no_voice.replace("{language}", name), reply.text);
+        }
+        if self.languages.len() > 1 {
+            // Names in the letters of the voice that reads them.
+            let script = reply.lang.parse::<LangTag>().map_or(self.lang.script, |spoken| spoken.script);
+            let choices = languages::choices(&self.languages, &self.lang, script);
+            let (offer, _) = phrase(Phrase::ChooseLanguage, &self.lang.to_string());
+            reply.text = format!("{} {}", reply.text, offer.replace("{choices}", &choices));
+        }
         self.history.push(reply.clone());
         reply
     }
@@ -135,6 +175,11 @@ impl<'c> Dialogue<'c> {
         let said = said.trim();
         if said.is_empty() {
             return self.say(Skill::Command, Phrase::AskAgain);
+        }
+        if self.languages.len() > 1 && self.walk.is_none() {
+            if let Some(lang) = languages::named_language(said, &self.languages).filter(|l| *l != self.lang) {
+                return self.choose_language(lang);
+            }
         }
         let heard = command(said, &self.lang.to_string());
         if self.walk.is_some() {

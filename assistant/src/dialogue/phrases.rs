@@ -1,7 +1,7 @@
 //! What the kiosk itself says, per language. Arabic, French and English were
 //! written by the team; Darija too (Arabic script). Other languages fall back
-//! to French until their speakers record or write these (the reply says so:
-//! `Reply::fallback_lang`).
+//! to French until their speakers record or write these: the reply's `lang`
+//! says French, and the welcome says so aloud (`NoVoiceYet`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phrase {
@@ -20,6 +20,10 @@ pub enum Phrase {
     NoSuchDraft,
     /// Said with the draft's number in place of `{number}`.
     Resumed,
+    /// Said with the other languages and their buttons in place of `{choices}`.
+    ChooseLanguage,
+    /// Said with the language's name in place of `{language}`.
+    NoVoiceYet,
 }
 
 const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
@@ -42,6 +46,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::AskDraftNumber, "Did you start this form before? Say its number, or say no."),
             (Phrase::NoSuchDraft, "I do not find a form with that number. Say the number again, or say no."),
             (Phrase::Resumed, "We go on with form number {number}."),
+            (Phrase::ChooseLanguage, "For another language, say its name or press its button: {choices}."),
+            (Phrase::NoVoiceYet, "I do not speak {language} yet: I answer in English."),
         ],
     ),
     (
@@ -63,6 +69,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::AskDraftNumber, "Avez-vous déjà commencé cette fiche ? Dites son numéro, ou dites non."),
             (Phrase::NoSuchDraft, "Je ne trouve pas de fiche avec ce numéro. Redites le numéro, ou dites non."),
             (Phrase::Resumed, "Nous reprenons la fiche numéro {number}."),
+            (Phrase::ChooseLanguage, "Pour une autre langue, dites son nom ou appuyez sur son bouton : {choices}."),
+            (Phrase::NoVoiceYet, "Je ne parle pas encore {language} : je réponds en français."),
         ],
     ),
     (
@@ -81,6 +89,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::AskDraftNumber, "هل بدأت هذه البطاقة من قبل؟ قل رقمها، أو قل لا."),
             (Phrase::NoSuchDraft, "لا أجد بطاقة بهذا الرقم. أعد الرقم، أو قل لا."),
             (Phrase::Resumed, "نكمل البطاقة رقم {number}."),
+            (Phrase::ChooseLanguage, "للغة أخرى، قل اسمها أو اضغط على زرها: {choices}."),
+            (Phrase::NoVoiceYet, "لا أتكلم {language} بعد: أجيب بالعربية."),
         ],
     ),
     (
@@ -99,6 +109,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::AskDraftNumber, "واش بديتي هاد البطاقة من قبل؟ قول الرقم ديالها، ولا قول لا."),
             (Phrase::NoSuchDraft, "ما لقيتش شي بطاقة بهاد الرقم. عاود قول الرقم، ولا قول لا."),
             (Phrase::Resumed, "غادي نكملو البطاقة رقم {number}."),
+            (Phrase::ChooseLanguage, "إلا بغيتي لغة أخرى، قول سميتها ولا ورك على البوطونة ديالها: {choices}."),
+            (Phrase::NoVoiceYet, "باقي ما كنهضرش {language}: غادي نجاوبك بالدارجة."),
         ],
     ),
 ];
