@@ -117,7 +117,7 @@ pub fn run(
                     tracing::warn!("could not hear the utterance: {e}");
                     String::new()
                 });
-                let reply = dialogue.respond(&heard);
+                let reply = dialogue.respond_to_speech(&heard, &utterance);
                 tracing::info!(skill = ?reply.skill, entry = reply.entry.as_deref(), "turn");
                 voice.say(&reply);
                 at_welcome = false;
@@ -167,9 +167,11 @@ impl Voice<'_> {
                 }
             }
         };
-        if let (Some(speaker), Some(audio)) = (&self.speaker, audio) {
-            if let Err(e) = speaker.play(&audio) {
-                tracing::warn!("{e}");
+        if let Some(speaker) = &self.speaker {
+            for audio in audio.iter().chain(&reply.example) {
+                if let Err(e) = speaker.play(audio) {
+                    tracing::warn!("{e}");
+                }
             }
         }
     }

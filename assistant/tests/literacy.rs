@@ -66,3 +66,41 @@ fn a_lesson_without_any_voice_and_a_silent_attempt_get_clear_errors() {
     let (ok, _, stderr) = lesson(data.path(), "lit-nothing", &[]);
     assert!(!ok && stderr.contains("no lesson `lit-nothing`"), "{stderr}");
 }
+
+#[test]
+fn a_lesson_inside_the_spoken_conversation() {
+    let data = tempfile::tempdir().unwrap();
+    let mama = common::espeak_clip("ماما", "ar+f3");
+    let output = common::awal()
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--corpus-dir")
+        .arg(corpus())
+        .args(["simulate", "--json", "--lang", "ary", "--country", "MA", "--lm", "none"])
+        .args(["--text", "بغيت نتعلم الكلمات", "--text", "رقم 17"])
+        .arg(&mama) // asked ماما: right
+        .arg(&mama) // asked بابا: wrong
+        .args(["--text", "عاود", "--text", "صافي"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let turns: Vec<Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let said = |n: usize| turns[n]["reply_text"].as_str().unwrap().to_string();
+    assert_eq!(turns[1]["skill"], "literacy");
+    assert!(said(1).contains("الكارطة"), "the card number is asked: {}", said(1));
+    assert!(said(2).ends_with("ماما"), "{}", said(2));
+    let example = turns[2]["example_audio"].as_str().expect("the item's recording follows");
+    assert!(std::fs::metadata(example).unwrap().len() > 1_000);
+    assert!(said(3).starts_with("أحسنت") && said(3).ends_with("بابا"), "right, then the next item: {}", said(3));
+    assert!(said(4).starts_with("تقريبا") && said(4).contains("بابا"), "wrong: the same item again: {}", said(4));
+    assert!(said(5).ends_with("بابا"), "repeat says the item again: {}", said(5));
+    assert_eq!(turns[6]["end"], true);
+    // The progress is the card's, in the store.
+    let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
+    let learner = store.learner("17").unwrap();
+    let mama = store.progress(learner, "lit-ary-words-1/ماما").unwrap().expect("ماما was practised");
+    assert_eq!(mama.repetitions, 1);
+    let baba = store.progress(learner, "lit-ary-words-1/بابا").unwrap().expect("بابا was practised");
+    assert_eq!(baba.repetitions, 0);
+}

@@ -72,9 +72,8 @@ fn paperwork_turn(c: &mut Criterion) {
     let lm_model =
         store.installed(&config.models.lm).expect("the language model is not installed: run `awal models fetch`");
     let mut lm = LanguageModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
-    let mut dialogue = Dialogue::new(&corpus, "en".parse().unwrap(), "MA")
-        .with_store(&drafts, data.join("exports"))
-        .with_model(&mut lm);
+    let mut dialogue =
+        Dialogue::new(&corpus, "en".parse().unwrap(), "MA").with_store(&drafts, &data).with_model(&mut lm);
     dialogue.respond("How do I create a cooperative?");
     let first_question = dialogue.respond("yes");
     assert!(first_question.text.contains("name of the cooperative"), "{}", first_question.text);

@@ -71,6 +71,8 @@ struct TurnOutput<'a> {
     end: bool,
     /// Files the turn wrote (an exported form).
     files: &'a [PathBuf],
+    /// Played after the reply: the lesson item to repeat.
+    example_audio: Option<&'a PathBuf>,
     timings_ms: Timings,
 }
 
@@ -122,19 +124,22 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     for (n, turn) in turns(&args, matches).into_iter().enumerate() {
         let n = n + 1;
         let mut timings = Timings::default();
-        let heard = match turn {
-            TurnInput::Text(text) => text,
+        let (heard, samples) = match turn {
+            TurnInput::Text(text) => (text, None),
             TurnInput::Audio(path) => {
                 let started = Instant::now();
                 let samples = load_audio(&path).with_context(|| format!("turn {n}: {}", path.display()))?.samples;
                 let lang = dialogue.lang().to_string();
                 let heard = hearing.hear(&samples, &lang).with_context(|| format!("turn {n}: {}", path.display()))?;
                 timings.asr = ms(started);
-                heard
+                (heard, Some(samples))
             }
         };
         let started = Instant::now();
-        let reply = dialogue.respond(&heard);
+        let reply = match &samples {
+            Some(samples) => dialogue.respond_to_speech(&heard, samples),
+            None => dialogue.respond(&heard),
+        };
         timings.respond = ms(started);
         print_turn(n, Some(&heard), &reply, timings, &out, args.json)?;
         if reply.end {
@@ -161,9 +166,8 @@ pub(super) fn kiosk_dialogue<'c>(
     lm: Option<&'c mut awal::lm::LanguageModel>,
     session: &Session,
 ) -> Dialogue<'c> {
-    let dialogue = Dialogue::new(corpus, languages[0], country)
-        .with_languages(languages)
-        .with_store(store, session.data_dir.join("exports"));
+    let dialogue =
+        Dialogue::new(corpus, languages[0], country).with_languages(languages).with_store(store, &session.data_dir);
     match lm {
         Some(lm) => dialogue.with_model(lm),
         None => dialogue,
@@ -200,6 +204,7 @@ fn print_turn(
             reviewed: reply.reviewed,
             end: reply.end,
             files: &reply.files,
+            example_audio: reply.example.as_ref(),
             timings_ms: timings,
         };
         println!("{}", serde_json::to_string(&output)?);
@@ -214,6 +219,9 @@ fn print_turn(
         match audio {
             Some(path) => println!("  (audio: {})", path.display()),
             None => println!("  (no voice for `{}` yet: text only)", reply.lang),
+        }
+        if let Some(example) = &reply.example {
+            println!("  (then: {})", example.display());
         }
     }
     Ok(())

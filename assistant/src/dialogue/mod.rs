@@ -2,6 +2,10 @@
 //! reply out. Commands ("repeat", "slower", "back", "stop") steer; anything
 //! else is a question, answered from the governed content only.
 //!
+//! A short request for a lesson ("je veux apprendre à lire") starts a
+//! listen-and-repeat lesson in the kiosk's language (`lesson`); its attempts
+//! are scored from the audio, so they come through [`Dialogue::respond_to_speech`].
+//!
 //! Rights and paperwork questions get the best entry's text in the person's
 //! language and its source. When retrieval is not confident enough — the
 //! question's words are not covered by any entry — the kiosk says it does not
@@ -10,10 +14,11 @@
 
 pub mod commands;
 pub mod languages;
+pub mod lesson;
 pub mod paperwork;
 pub mod phrases;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -25,6 +30,7 @@ use crate::lm::LanguageModel;
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
 pub use commands::{command, Command};
+use lesson::{asks_for_a_lesson, choose_lesson, LessonStep, LessonWalk};
 use paperwork::{spoken_number, Desk, FormWalk, PaperworkError};
 use phrases::{phrase, Phrase};
 
@@ -40,6 +46,7 @@ pub enum Skill {
     Welcome,
     Rights,
     Paperwork,
+    Literacy,
     Referral,
     Command,
 }
@@ -64,6 +71,8 @@ pub struct Reply {
     pub end: bool,
     /// Files written by this turn (an exported form).
     pub files: Vec<PathBuf>,
+    /// A recording to play after the text: the lesson item to repeat.
+    pub example: Option<PathBuf>,
 }
 
 pub struct Dialogue<'c> {
@@ -79,6 +88,9 @@ pub struct Dialogue<'c> {
     /// Where drafts are kept; without it forms are not offered.
     store: Option<&'c Store>,
     export_dir: PathBuf,
+    /// Where lesson items without a recording are synthesized once.
+    voice_dir: PathBuf,
+    lesson: Option<LessonWalk<'c>>,
     /// The form just offered ("shall we fill it in?").
     offered: Option<String>,
     /// The form whose kept drafts were just asked about ("did you start it before?").
@@ -100,6 +112,8 @@ impl<'c> Dialogue<'c> {
             history: Vec::new(),
             store: None,
             export_dir: PathBuf::new(),
+            voice_dir: PathBuf::new(),
+            lesson: None,
             offered: None,
             draft_question: None,
             walk: None,
@@ -113,10 +127,12 @@ impl<'c> Dialogue<'c> {
         self
     }
 
-    /// Keeps paperwork drafts in `store` and writes filled forms to `export_dir`.
-    pub fn with_store(mut self, store: &'c Store, export_dir: PathBuf) -> Self {
+    /// Keeps paperwork drafts and learners' progress in `store`; writes
+    /// filled forms to DATA_DIR/exports and lesson voices to DATA_DIR/literacy-voice.
+    pub fn with_store(mut self, store: &'c Store, data_dir: &Path) -> Self {
         self.store = Some(store);
-        self.export_dir = export_dir;
+        self.export_dir = data_dir.join("exports");
+        self.voice_dir = crate::literacy::voice_dir(data_dir);
         self
     }
 
@@ -170,9 +186,22 @@ impl<'c> Dialogue<'c> {
         reply
     }
 
-    /// The reply to one utterance.
+    /// The reply to one utterance, typed or already transcribed.
     pub fn respond(&mut self, said: &str) -> Reply {
+        self.turn(said, None)
+    }
+
+    /// The reply to one spoken utterance: `said` is its transcript, `samples`
+    /// the audio (16 kHz mono), which a lesson scores.
+    pub fn respond_to_speech(&mut self, said: &str, samples: &[f32]) -> Reply {
+        self.turn(said, Some(samples))
+    }
+
+    fn turn(&mut self, said: &str, samples: Option<&[f32]>) -> Reply {
         let said = said.trim();
+        if let Some(lesson) = self.lesson.take() {
+            return self.continue_lesson(lesson, said, samples);
+        }
         if said.is_empty() {
             return self.say(Skill::Command, Phrase::AskAgain);
         }
@@ -219,10 +248,82 @@ impl<'c> Dialogue<'c> {
             }
             // Nothing in a rights conversation waits for a yes or a no: offer to ask.
             Some(Command::Yes | Command::No) => self.say(Skill::Command, Phrase::AskAgain),
+            None if asks_for_a_lesson(said) => self.start_lesson(said),
             None => {
                 let reply = self.answer(said);
                 self.history.push(reply.clone());
                 reply
+            }
+        }
+    }
+
+    fn start_lesson(&mut self, said: &str) -> Reply {
+        let lesson = choose_lesson(self.corpus, &self.lang, said);
+        let (Some(lesson), Some(_)) = (lesson, self.store) else {
+            return self.say(Skill::Literacy, Phrase::NoLesson);
+        };
+        self.lesson = Some(LessonWalk::Card { lesson: lesson.id.clone() });
+        let mut reply = self.reply_from_entry(Skill::Literacy, lesson, None);
+        reply.text = format!("{} {}", reply.text, phrase(Phrase::AskCard, &self.lang.to_string()).0);
+        reply
+    }
+
+    fn continue_lesson(&mut self, mut lesson: LessonWalk<'c>, said: &str, samples: Option<&[f32]>) -> Reply {
+        let lang = self.lang.to_string();
+        let (listen, _) = phrase(Phrase::ListenRepeat, &lang);
+        let step = match (command(said, &lang), &lesson) {
+            (Some(Command::Stop), _) => {
+                let mut reply = self.say(Skill::Literacy, Phrase::LessonKept);
+                reply.end = true;
+                return reply;
+            }
+            (Some(Command::Repeat | Command::Slower), _) => {
+                if command(said, &lang) == Some(Command::Slower) {
+                    self.rate = (self.rate - 30).max(SLOWEST_RATE);
+                }
+                lesson.again(listen)
+            }
+            (_, LessonWalk::Card { lesson: id }) => match (spoken_number(said), self.store) {
+                (Some(card), Some(store)) => {
+                    LessonWalk::begin(self.corpus, store, id, card, self.voice_dir.clone(), listen).map(
+                        |(walk, step)| {
+                            lesson = walk;
+                            Some(step)
+                        },
+                    )
+                }
+                _ => Ok(None),
+            },
+            (_, LessonWalk::Practising { .. }) => match samples {
+                Some(samples) => match lesson.attempt(samples, listen) {
+                    Err(crate::literacy::LiteracyError::SilentAttempt) => lesson.again(listen).map(|step| {
+                        step.map(|s| LessonStep {
+                            text: format!("{} {}", phrase(Phrase::NotHeard, &lang).0, s.text),
+                            ..s
+                        })
+                    }),
+                    other => other.map(Some),
+                },
+                // Typed words cannot be scored: the item is said again.
+                None => lesson.again(listen),
+            },
+        };
+        match step {
+            Ok(Some(step)) => {
+                self.lesson = Some(lesson);
+                let mut reply = self.say(Skill::Literacy, Phrase::ListenRepeat);
+                reply.text = step.text;
+                reply.example = step.example;
+                reply
+            }
+            Ok(None) => {
+                self.lesson = Some(lesson);
+                self.say(Skill::Literacy, Phrase::AskCard)
+            }
+            Err(e) => {
+                // A lesson without any voice, or a store that failed: said plainly, lesson over.
+                eprintln!("awal: lesson: {e}");
+                self.say(Skill::Literacy, Phrase::NoLesson)
             }
         }
     }
@@ -321,6 +422,7 @@ impl<'c> Dialogue<'c> {
             rate: self.rate,
             end,
             files,
+            example: None,
         }
     }
 
@@ -360,6 +462,7 @@ impl<'c> Dialogue<'c> {
             rate: self.rate,
             end: false,
             files: Vec::new(),
+            example: None,
         }
     }
 
@@ -448,6 +551,7 @@ impl<'c> Dialogue<'c> {
             rate: self.rate,
             end: false,
             files: Vec::new(),
+            example: None,
         }
     }
 

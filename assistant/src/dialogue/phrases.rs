@@ -24,6 +24,11 @@ pub enum Phrase {
     ChooseLanguage,
     /// Said with the language's name in place of `{language}`.
     NoVoiceYet,
+    AskCard,
+    ListenRepeat,
+    NoLesson,
+    NotHeard,
+    LessonKept,
 }
 
 const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
@@ -48,6 +53,11 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Resumed, "We go on with form number {number}."),
             (Phrase::ChooseLanguage, "For another language, say its name or press its button: {choices}."),
             (Phrase::NoVoiceYet, "I do not speak {language} yet: I answer in English."),
+            (Phrase::AskCard, "Say the number of your card."),
+            (Phrase::ListenRepeat, "Listen, then repeat:"),
+            (Phrase::NoLesson, "I have no lesson for this language yet."),
+            (Phrase::NotHeard, "I did not hear you."),
+            (Phrase::LessonKept, "Well done for today. Your progress is kept with your card."),
         ],
     ),
     (
@@ -71,6 +81,11 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Resumed, "Nous reprenons la fiche numéro {number}."),
             (Phrase::ChooseLanguage, "Pour une autre langue, dites son nom ou appuyez sur son bouton : {choices}."),
             (Phrase::NoVoiceYet, "Je ne parle pas encore {language} : je réponds en français."),
+            (Phrase::AskCard, "Dites le numéro de votre carte."),
+            (Phrase::ListenRepeat, "Écoutez, puis répétez :"),
+            (Phrase::NoLesson, "Je n'ai pas encore de leçon dans cette langue."),
+            (Phrase::NotHeard, "Je ne vous ai pas entendu."),
+            (Phrase::LessonKept, "Bravo pour aujourd'hui. Vos progrès sont gardés avec votre carte."),
         ],
     ),
     (
@@ -91,6 +106,11 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Resumed, "نكمل البطاقة رقم {number}."),
             (Phrase::ChooseLanguage, "للغة أخرى، قل اسمها أو اضغط على زرها: {choices}."),
             (Phrase::NoVoiceYet, "لا أتكلم {language} بعد: أجيب بالعربية."),
+            (Phrase::AskCard, "قل رقم بطاقتك."),
+            (Phrase::ListenRepeat, "استمع، ثم كرر:"),
+            (Phrase::NoLesson, "ليس عندي درس بهذه اللغة بعد."),
+            (Phrase::NotHeard, "لم أسمعك."),
+            (Phrase::LessonKept, "أحسنت اليوم. تقدمك محفوظ مع بطاقتك."),
         ],
     ),
     (
@@ -111,6 +131,11 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::Resumed, "غادي نكملو البطاقة رقم {number}."),
             (Phrase::ChooseLanguage, "إلا بغيتي لغة أخرى، قول سميتها ولا ورك على البوطونة ديالها: {choices}."),
             (Phrase::NoVoiceYet, "باقي ما كنهضرش {language}: غادي نجاوبك بالدارجة."),
+            (Phrase::AskCard, "قول الرقم ديال الكارطة ديالك."),
+            (Phrase::ListenRepeat, "سمع، من بعد عاود:"),
+            (Phrase::NoLesson, "باقي ما عندي حتى درس بهاد اللغة."),
+            (Phrase::NotHeard, "ما سمعتكش."),
+            (Phrase::LessonKept, "برافو عليك اليوم. داكشي لي تعلمتي محفوظ مع الكارطة ديالك."),
         ],
     ),
 ];
