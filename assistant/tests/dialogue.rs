@@ -264,10 +264,10 @@ fn a_kept_draft_is_resumed_by_its_number_on_a_later_visit() {
         &["Comment créer une coopérative ?", "oui", "numéro 7", "c'est le un", "agriculture", "oui", "stop"],
     );
     let said = |n: usize| later[n]["reply_text"].as_str().unwrap().to_string();
-    assert!(said(1).contains("Dites son numéro"), "kept drafts are asked about: {}", said(1));
-    assert!(said(2).starts_with("Je ne trouve pas"), "no draft 7: {}", said(2));
+    assert!(said(2).contains("Dites son numéro"), "kept drafts are asked about: {}", said(2));
+    assert!(said(3).starts_with("Je ne trouve pas"), "no draft 7: {}", said(3));
     // The name was confirmed on the first visit: the walk goes on at the activity.
-    assert!(said(3).starts_with("Nous reprenons la fiche numéro 1.") && said(3).contains("activité"), "{}", said(3));
+    assert!(said(4).starts_with("Nous reprenons la fiche numéro 1.") && said(4).contains("activité"), "{}", said(4));
     let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
     let drafts = store.open_drafts().unwrap();
     assert_eq!(drafts.len(), 1, "resumed, not started again");
@@ -275,7 +275,7 @@ fn a_kept_draft_is_resumed_by_its_number_on_a_later_visit() {
 
     // "No": someone else's form, started afresh at the first field.
     let other = simulate_in(data.path(), "fr", "none", &["Comment créer une coopérative ?", "oui", "non"]);
-    assert_eq!(other[2]["entry"], "ma-form-cooperative");
+    assert_eq!(other[3]["entry"], "ma-form-cooperative");
     assert_eq!(store.open_drafts().unwrap().len(), 2);
 }
 

@@ -47,7 +47,7 @@ pub fn spoken_name(lang: &LangTag, in_script: Script) -> &'static str {
 pub fn named_language(said: &str, offered: &[LangTag]) -> Option<LangTag> {
     let folded = fold(said);
     let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    if words.is_empty() || words.len() > 5 {
+    if words.is_empty() || words.len() > 6 {
         return None;
     }
     let phrase = format!(" {} ", words.join(" "));
