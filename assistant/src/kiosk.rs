@@ -33,6 +33,9 @@ pub struct KioskOptions {
     pub push_to_talk: bool,
 }
 
+/// Turns an utterance (16 kHz mono) in a language into text, or says why not.
+pub type Hear<'a> = dyn FnMut(&[f32], &str) -> Result<String, String> + 'a;
+
 #[derive(Debug, thiserror::Error)]
 pub enum KioskError {
     #[error("{last} (gave up after {attempts} attempts)")]
@@ -43,7 +46,7 @@ pub enum KioskError {
 /// for `max_retries` attempts. `hear` turns an utterance in a language into text.
 pub fn run(
     dialogue: &mut Dialogue,
-    hear: &mut dyn FnMut(&[f32], &str) -> Result<String, String>,
+    hear: &mut Hear,
     options: &KioskOptions,
 ) -> Result<(), KioskError> {
     let mut failures = 0;

@@ -10,13 +10,11 @@ use serde_json::json;
 
 const CHILD: &str = "AWAL_STORE_WRITER";
 
-/// Not a test on its own: the body of the child process `killed_writer_loses_nothing_confirmed`
-/// starts (it writes drafts forever and reports each one once its writes returned).
-#[test]
-#[ignore = "run as a child process by killed_writer_loses_nothing_confirmed"]
-fn store_writer_child() {
-    let path = std::env::var(CHILD).expect("run by killed_writer_loses_nothing_confirmed");
-    let store = Store::open(std::path::Path::new(&path)).unwrap();
+/// The writer: the test binary run again with `CHILD` set to the database
+/// path. It writes drafts until killed and reports each one once its writes
+/// returned.
+fn write_until_killed(path: &str) -> ! {
+    let store = Store::open(std::path::Path::new(path)).unwrap();
     for i in 0.. {
         let draft = store.new_draft("ma-form-cooperative", "fr").unwrap();
         store.set_answer(draft, "name", &json!(format!("cooperative {i}"))).unwrap();
@@ -25,14 +23,18 @@ fn store_writer_child() {
         store.count("skill.paperwork").unwrap();
         println!("confirmed {draft} {i}");
     }
+    unreachable!("writes until killed")
 }
 
 #[test]
 fn killed_writer_loses_nothing_confirmed() {
+    if let Ok(path) = std::env::var(CHILD) {
+        write_until_killed(&path);
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("awal.sqlite");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "store_writer_child", "--ignored", "--nocapture", "--test-threads", "1"])
+        .args(["--exact", "killed_writer_loses_nothing_confirmed", "--nocapture", "--test-threads", "1"])
         .env(CHILD, &path)
         .stdout(Stdio::piped())
         .spawn()

@@ -19,18 +19,27 @@ const ASKING_FOR_A_LESSON: &[&str] = &[
     "apprendre",
     "alphabet",
     "lettres",
+    "lire",
+    "ecrire",
     "lesson",
     "learn",
     "letters",
+    "read",
+    "write",
     "درس",
     "تعلم",
+    "اتعلم",
     "نتعلم",
     "نقرا",
+    "اقرا",
     "القرايه",
+    "الكتابه",
+    "نكتب",
     "الحروف",
     "nt3allem",
     "n9ra",
     "l9raya",
+    "nekteb",
     "lhorouf",
     "jang",
     "janngu",
@@ -38,8 +47,9 @@ const ASKING_FOR_A_LESSON: &[&str] = &[
     "ⵍⵎⴷ",
 ];
 
-/// At most this many words in a request for a lesson.
-const SHORT_REQUEST: usize = 6;
+/// At most this many words in a request for a lesson ("je ne sais pas lire,
+/// pouvez-vous m'aider ?" is nine).
+const SHORT_REQUEST: usize = 10;
 
 pub fn asks_for_a_lesson(said: &str) -> bool {
     let folded = fold(said);
@@ -152,7 +162,11 @@ mod tests {
         assert!(asks_for_a_lesson("نتعلم الحروف"));
         assert!(asks_for_a_lesson("bghit nt3allem"));
         assert!(asks_for_a_lesson("Lesson, please"));
-        assert!(!asks_for_a_lesson("Combien de jours de congé pour apprendre un métier dans une coopérative ?"));
+        assert!(asks_for_a_lesson("Je ne sais pas lire, pouvez-vous m'aider ?"));
+        assert!(asks_for_a_lesson("أريد أن أتعلم الكتابة"));
+        assert!(!asks_for_a_lesson(
+            "Combien de jours de congé faut-il pour apprendre un métier dans une coopérative agricole ?"
+        ));
         assert!(!asks_for_a_lesson("Combien est le SMIG ?"));
     }
 }

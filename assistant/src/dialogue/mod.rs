@@ -248,7 +248,10 @@ impl<'c> Dialogue<'c> {
             }
             // Nothing in a rights conversation waits for a yes or a no: offer to ask.
             Some(Command::Yes | Command::No) => self.say(Skill::Command, Phrase::AskAgain),
-            None if asks_for_a_lesson(said) => self.start_lesson(said),
+            // A lesson when the kiosk's language has one; otherwise a question like any.
+            None if asks_for_a_lesson(said) && choose_lesson(self.corpus, &self.lang, said).is_some() => {
+                self.start_lesson(said)
+            }
             None => {
                 let reply = self.answer(said);
                 self.history.push(reply.clone());
