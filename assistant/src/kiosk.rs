@@ -44,11 +44,7 @@ pub enum KioskError {
 
 /// Runs until the process is stopped, or until the microphone stayed away
 /// for `max_retries` attempts. `hear` turns an utterance in a language into text.
-pub fn run(
-    dialogue: &mut Dialogue,
-    hear: &mut Hear,
-    options: &KioskOptions,
-) -> Result<(), KioskError> {
+pub fn run(dialogue: &mut Dialogue, hear: &mut Hear, options: &KioskOptions) -> Result<(), KioskError> {
     let mut failures = 0;
     // Language buttons work in every mode; the talk button only with push-to-talk.
     let mut keyboard = Some(Keyboard::listen());

@@ -1,6 +1,7 @@
 //! `awal kiosk` without a microphone (this machine, and CI's, have no sound
 //! card): it says so clearly, keeps looking, and logs each look to its
-//! rotating log file; `awal doctor` names the missing devices.
+//! rotating log file; `awal doctor` names the missing devices; recording
+//! keywords from the microphone says there is none.
 
 mod common;
 
@@ -32,4 +33,18 @@ fn doctor_names_the_missing_audio_devices() {
     let output = common::awal().args(["doctor", "--json"]).output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(report.contains("audio input") && report.contains("plug in a USB microphone"), "{report}");
+}
+
+#[test]
+fn recording_keywords_without_a_microphone_says_so_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = common::awal()
+        .args(["keywords", "enroll", "--lang", "wol", "--word", "waaw", "--record", "3", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("no microphone found: plug in a USB microphone"), "{stderr}");
+    assert!(!dir.path().join("wol").exists(), "nothing kept");
 }

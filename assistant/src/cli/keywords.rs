@@ -1,9 +1,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Subcommand;
 
-use awal::audio::{load_audio, AudioDecoder};
+use awal::audio::microphone::Microphone;
+use awal::audio::{load_audio, AudioDecoder, Recording, SAMPLE_RATE};
 use awal::keywords::encoder::WhisperFeatures;
 use awal::keywords::enroll::{check, keep, valid_word};
 use awal::keywords::eval::leave_one_speaker_out;
@@ -63,8 +65,11 @@ pub enum KeywordsCommand {
         #[arg(long)]
         quiet: bool,
         /// WAV (or any audio) files, one word each.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "record", conflicts_with = "record")]
         files: Vec<PathBuf>,
+        /// Record this many examples from the microphone instead, one at each prompt.
+        #[arg(long)]
+        record: Option<usize>,
     },
     /// Recognise the keywords in audio files (streamed as from a microphone).
     Match {
@@ -92,7 +97,7 @@ pub enum KeywordsCommand {
 
 pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCode> {
     match command {
-        KeywordsCommand::Enroll { place, word, other, speaker, quiet, files } => {
+        KeywordsCommand::Enroll { place, word, other, speaker, quiet, files, record } => {
             let word = match (other, word) {
                 (true, Some(label)) => format!("{OTHER}/{}", valid_word(&label)?),
                 (true, None) => OTHER.to_string(),
@@ -100,7 +105,11 @@ pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCo
             };
             valid_word(&speaker)
                 .map_err(|_| anyhow::anyhow!("`{speaker}` cannot be a speaker id: use letters, digits, `-` or `_`"))?;
-            enroll(&place.dir(session), &place.lang, &word, &speaker, &files, quiet)
+            let enrolment = Enrolment { dir: place.dir(session), lang: place.lang, word, speaker, quiet };
+            match record {
+                Some(count) => enrolment.record(count),
+                None => enrolment.files(&files),
+            }
         }
         KeywordsCommand::Match { place, files, json } => {
             let dir = place.dir(session);
@@ -174,48 +183,85 @@ pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCo
     }
 }
 
-fn enroll(
-    dir: &Path,
-    lang: &str,
-    word: &str,
-    speaker: &str,
-    files: &[PathBuf],
+/// Where and as what enrolled examples are kept.
+struct Enrolment {
+    dir: PathBuf,
+    lang: String,
+    word: String,
+    speaker: String,
     quiet: bool,
-) -> anyhow::Result<ExitCode> {
-    let mut redo = 0;
-    for file in files {
-        let recording = match load_audio(file) {
-            Ok(recording) => recording,
-            Err(e) => {
-                eprintln!("✗ {e} — record it again");
-                redo += 1;
-                continue;
+}
+
+impl Enrolment {
+    /// Checks each file and keeps the good ones; exit code 1 if any must be recorded again.
+    fn files(&self, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+        let mut redo = 0;
+        for file in files {
+            let kept = match load_audio(file) {
+                Ok(recording) => self.keep_if_good(&file.display().to_string(), &recording)?,
+                Err(e) => {
+                    eprintln!("✗ {e} — record it again");
+                    false
+                }
+            };
+            redo += usize::from(!kept);
+        }
+        self.summary();
+        Ok(if redo == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    }
+
+    /// Records `count` good examples from the microphone: each utterance cut
+    /// at the end of speech is checked, and asked for again when it is not good.
+    fn record(&self, count: usize) -> anyhow::Result<ExitCode> {
+        let mut microphone = Microphone::open()?;
+        println!("recording {count} examples of `{}` on {}", self.word, microphone.name);
+        let mut endpointer = Endpointer::new(300, 5_000);
+        let mut kept = 0;
+        while kept < count {
+            println!("{}/{count}: say `{}` now", kept + 1, self.word);
+            let utterance = loop {
+                let chunk = microphone.next_chunk(Duration::from_millis(500))?.unwrap_or_default();
+                if let Some(utterance) = endpointer.push(&chunk).into_iter().next() {
+                    break utterance;
+                }
+            };
+            let recording = Recording { samples: utterance, source_rate: SAMPLE_RATE, source_channels: 1 };
+            if self.keep_if_good(&format!("example {}", kept + 1), &recording)? {
+                kept += 1;
             }
-        };
-        match check(&recording) {
+        }
+        self.summary();
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// Keeps `recording` if its checks pass; says what is wrong otherwise.
+    fn keep_if_good(&self, name: &str, recording: &Recording) -> anyhow::Result<bool> {
+        match check(recording) {
             Ok(checked) => {
-                let kept = keep(dir, lang, word, speaker, &recording.samples)?;
-                if !quiet {
+                let kept = keep(&self.dir, &self.lang, &self.word, &self.speaker, &recording.samples)?;
+                if !self.quiet {
                     let notes = if checked.notes.is_empty() {
                         String::new()
                     } else {
                         format!(" ({})", checked.notes.join("; "))
                     };
-                    println!(
-                        "✓ {} → {}: {:.2} s of speech{notes}",
-                        file.display(),
-                        kept.display(),
-                        checked.speech_seconds
-                    );
+                    println!("✓ {name} → {}: {:.2} s of speech{notes}", kept.display(), checked.speech_seconds);
                 }
+                Ok(true)
             }
             Err(reason) => {
-                eprintln!("✗ {}: {reason} — record it again", file.display());
-                redo += 1;
+                eprintln!("✗ {name}: {reason} — record it again");
+                Ok(false)
             }
         }
     }
-    if !word.starts_with(OTHER) {
+
+    /// How many examples the word has now, and what is still missing.
+    fn summary(&self) {
+        let (dir, lang, word) = (&self.dir, &self.lang, &self.word);
+        if word.starts_with(OTHER) {
+            return;
+        }
         // Counted from the files: what was kept before and now.
         let stems: Vec<String> = std::fs::read_dir(dir.join(lang).join(word))
             .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect::<Vec<_>>())
@@ -234,7 +280,7 @@ fn enroll(
                  meanwhile, but its rejection threshold cannot be calibrated",
                 stems.len()
             );
-        } else if !quiet {
+        } else if !self.quiet {
             println!("`{word}`: {} examples by {} speaker(s)", stems.len(), speakers.len());
         }
         let others = dir.join(lang).join(OTHER);
@@ -245,7 +291,6 @@ fn enroll(
             );
         }
     }
-    Ok(if redo == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn vocabulary<'x>(dir: &Path, lang: &str, extractor: &'x mut dyn FeatureExtractor) -> anyhow::Result<Vocabulary<'x>> {
