@@ -16,7 +16,7 @@ use std::sync::Arc;
 use candle_core::quantized::{gguf_file::Content, GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Tensor};
 
-use super::{GgufFile, LmError};
+use super::{q5_0, GgufFile, LmError};
 
 /// Architectures this build can run.
 pub const ARCHITECTURES: [&str; 4] = ["qwen2", "qwen3", "gemma3", "llama"];
@@ -59,8 +59,24 @@ struct Shape {
     sliding_window: Option<usize>,
 }
 
+/// A weight matrix: Q5_0 kept as stored where this build has its kernel,
+/// everything else through candle.
+enum Matrix {
+    Candle(QMatMul),
+    Q5_0(q5_0::Matrix),
+}
+
+impl Matrix {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Self::Candle(m) => m.forward(x),
+            Self::Q5_0(m) => m.forward(x),
+        }
+    }
+}
+
 struct Linear {
-    weight: QMatMul,
+    weight: Matrix,
     bias: Option<Tensor>,
 }
 
@@ -95,9 +111,9 @@ struct Layer {
     k_norm: Option<RmsNorm>,
     post_attn_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: Matrix,
+    up: Matrix,
+    down: Matrix,
     post_ffn_norm: Option<RmsNorm>,
     /// Attends only to the last `sliding_window` positions (Gemma 3: 5 layers of 6).
     sliding: bool,
@@ -119,7 +135,7 @@ pub struct Transformer {
     embedding: Arc<QTensor>,
     layers: Vec<Layer>,
     output_norm: RmsNorm,
-    output: QMatMul,
+    output: Matrix,
     /// Tokens whose keys and values are in the cache, in order.
     cached: Vec<u32>,
 }
@@ -141,7 +157,7 @@ impl Transformer {
         let output = if content.tensor_infos.contains_key("output.weight") {
             weights.matmul("output.weight")?
         } else {
-            QMatMul::from_arc(embedding.clone()).map_err(|e| weights.error(e))?
+            Matrix::Candle(QMatMul::from_arc(embedding.clone()).map_err(|e| weights.error(e))?)
         };
         let output_norm = weights.norm("output_norm.weight", shape.eps)?;
         let mut shape = shape;
@@ -410,10 +426,14 @@ impl Weights<'_> {
         self.content.tensor(&mut self.reader, name, &Device::Cpu).map_err(|e| self.error(e))
     }
 
-    fn matmul(&mut self, name: &str) -> Result<QMatMul, LmError> {
+    fn matmul(&mut self, name: &str) -> Result<Matrix, LmError> {
         let tensor = self.qtensor(name)?;
-        let tensor = if tensor.dtype() == GgmlDType::Q5_0 { q5_0_as_q8_0(&tensor) } else { Ok(tensor) };
-        tensor.and_then(QMatMul::from_qtensor).map_err(|e| self.error(e))
+        let matrix = match tensor.dtype() {
+            GgmlDType::Q5_0 if q5_0::available() => q5_0::Matrix::from_qtensor(&tensor).map(Matrix::Q5_0),
+            GgmlDType::Q5_0 => q5_0_as_q8_0(&tensor).and_then(QMatMul::from_qtensor).map(Matrix::Candle),
+            _ => QMatMul::from_qtensor(tensor).map(Matrix::Candle),
+        };
+        matrix.map_err(|e| self.error(e))
     }
 
     fn f32(&mut self, name: &str) -> Result<Tensor, LmError> {
@@ -427,10 +447,10 @@ impl Weights<'_> {
 }
 
 /// Rewrites Q5_0 blocks as Q8_0, exactly: a Q5_0 weight is `d × (q − 16)` with
-/// `q` in 0..32, which an i8 holds with the same scale. candle 0.11 has no SIMD
-/// dot product for Q5_0 (72 % of Qwen2.5's decode time went to its scalar
-/// loop); its Q8_0 one is vectorised on x86 and ARM. Costs 12 more bytes per
-/// 32 weights.
+/// `q` in 0..32, which an i8 holds with the same scale. For builds without our
+/// Q5_0 kernel (`q5_0::available`): candle 0.11's own Q5_0 dot product is
+/// scalar (72 % of Qwen2.5's decode time), its Q8_0 one is vectorised. Costs
+/// 12 more bytes per 32 weights.
 fn q5_0_as_q8_0(tensor: &QTensor) -> candle_core::Result<QTensor> {
     const Q5_0_BYTES: usize = 22;
     let data = tensor.data()?;

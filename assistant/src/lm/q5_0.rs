@@ -1,0 +1,388 @@
+//! Q5_0 weight matrices multiplied as they are stored: 22 bytes per 32 weights.
+//!
+//! Most matrices of the default models are Q5_0 (their rows of 640 or 896
+//! values do not fill the 256-value blocks of Q4_K, so the Q4_K_M files fall
+//! back to Q5_0). candle 0.11 has only a scalar Q5_0 dot product, and widening
+//! the blocks to Q8_0 (34 bytes) costs half as much memory traffic again, which
+//! is what bounds decoding on two cores: this module gives candle's own
+//! threaded matmul (`k_quants::matmul`, tiled for prefill) a vectorised Q5_0 ×
+//! Q8_0 dot product, after ggml's `ggml_vec_dot_q5_0_q8_0`.
+//!
+//! The kernel is chosen at compile time, as candle's are: AVX2 (with AVX-VNNI
+//! when the target has it) on x86-64, NEON on aarch64. Other targets keep the
+//! widening to Q8_0 (`available()` is false there).
+
+use candle_core::quantized::k_quants::{self, BlockQ5_0, BlockQ8_0, GgmlType};
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Device, Result, Tensor};
+use half::f16;
+
+/// One Q5_0 block, laid out as ggml's `block_q5_0` (and candle's `BlockQ5_0`):
+/// weight `i` is `d × (q_i − 16)`, the low four bits of `q_i` in `qs` (element
+/// `j` in the low nibble of byte `j`, element `j + 16` in its high nibble), the
+/// fifth bit in bit `i` of `qh`.
+#[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
+pub struct Block {
+    d: f16,
+    qh: [u8; 4],
+    qs: [u8; 16],
+}
+const _: () = assert!(std::mem::size_of::<Block>() == 22);
+const _: () = assert!(std::mem::size_of::<BlockQ5_0>() == 22);
+
+/// candle's Q8_0 block with its fields readable (they are crate-private there).
+#[repr(C)]
+struct Q8_0 {
+    d: f16,
+    qs: [i8; 32],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ8_0>() == std::mem::size_of::<Q8_0>());
+
+fn q8_0(block: &BlockQ8_0) -> &Q8_0 {
+    // SAFETY: both are #[repr(C)] { f16, [i8; 32] } (size asserted above).
+    unsafe { &*(block as *const BlockQ8_0 as *const Q8_0) }
+}
+
+fn as_candle(blocks: &[Block]) -> &[BlockQ5_0] {
+    // SAFETY: identical #[repr(C)] layout (size asserted above).
+    unsafe { std::slice::from_raw_parts(blocks.as_ptr() as *const BlockQ5_0, blocks.len()) }
+}
+
+fn as_candle_mut(blocks: &mut [Block]) -> &mut [BlockQ5_0] {
+    // SAFETY: identical #[repr(C)] layout (size asserted above).
+    unsafe { std::slice::from_raw_parts_mut(blocks.as_mut_ptr() as *mut BlockQ5_0, blocks.len()) }
+}
+
+/// Whether this build has a vectorised kernel (else Q5_0 is widened to Q8_0).
+pub const fn available() -> bool {
+    cfg!(any(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"), target_arch = "aarch64"))
+}
+
+impl GgmlType for Block {
+    const DTYPE: GgmlDType = GgmlDType::Q5_0;
+    const BLCK_SIZE: usize = 32;
+    type VecDotType = BlockQ8_0;
+
+    fn to_float(xs: &[Self], ys: &mut [f32]) {
+        BlockQ5_0::to_float(as_candle(xs), ys)
+    }
+
+    fn from_float(xs: &[f32], ys: &mut [Self]) {
+        BlockQ5_0::from_float(xs, as_candle_mut(ys))
+    }
+
+    fn vec_dot(_n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
+        let [d, _, _, _] = simd::dot_4([xs, xs, xs, xs], ys, 1);
+        d
+    }
+
+    fn vec_dot_4(
+        _n: usize,
+        xs0: &[Self],
+        xs1: &[Self],
+        xs2: &[Self],
+        xs3: &[Self],
+        ys: &[BlockQ8_0],
+    ) -> (f32, f32, f32, f32) {
+        let [d0, d1, d2, d3] = simd::dot_4([xs0, xs1, xs2, xs3], ys, 4);
+        (d0, d1, d2, d3)
+    }
+
+    fn vec_dot_unopt(n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
+        BlockQ5_0::vec_dot_unopt(n, as_candle(xs), ys)
+    }
+}
+
+/// A `[rows, columns]` Q5_0 weight matrix; `forward` computes `x · Wᵀ`.
+pub struct Matrix {
+    blocks: Vec<Block>,
+    rows: usize,
+    columns: usize,
+}
+
+impl Matrix {
+    /// Takes the blocks of a Q5_0 tensor `[rows, columns]` as they are.
+    pub fn from_qtensor(tensor: &QTensor) -> Result<Self> {
+        if tensor.dtype() != GgmlDType::Q5_0 {
+            candle_core::bail!("expected a Q5_0 tensor, found {:?}", tensor.dtype());
+        }
+        let (rows, columns) = tensor.shape().dims2()?;
+        if columns % 32 != 0 {
+            candle_core::bail!("Q5_0 rows of {columns} values are not whole blocks");
+        }
+        let data = tensor.data()?;
+        let count = rows * columns / 32;
+        if data.len() != count * std::mem::size_of::<Block>() {
+            candle_core::bail!("Q5_0 tensor holds {} bytes, expected {count} blocks", data.len());
+        }
+        let mut blocks: Vec<Block> = Vec::with_capacity(count);
+        // SAFETY: `Block` is #[repr(C)] plain bytes (an f16 and byte arrays,
+        // little-endian as in the file); exactly `count` blocks are copied in.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), blocks.as_mut_ptr() as *mut u8, data.len());
+            blocks.set_len(count);
+        }
+        Ok(Self { blocks, rows, columns })
+    }
+
+    /// `x` is `[…, columns]` f32; the result is `[…, rows]`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut dims = x.dims().to_vec();
+        let k = dims.pop().unwrap_or(0);
+        if k != self.columns {
+            candle_core::bail!("matmul of [.., {k}] by a Q5_0 [{}, {}]ᵀ", self.rows, self.columns);
+        }
+        let m = x.elem_count() / k;
+        let lhs = x.flatten_all()?.to_vec1::<f32>()?;
+        let mut dst = vec![0f32; m * self.rows];
+        k_quants::matmul((m, k, self.rows), &lhs, &self.blocks, &mut dst)?;
+        dims.push(self.rows);
+        Tensor::from_vec(dst, dims, &Device::Cpu)
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+mod simd {
+    use super::{q8_0, Block};
+    use candle_core::quantized::k_quants::BlockQ8_0;
+    use std::arch::x86_64::*;
+
+    /// The 32 weights of a block as signed bytes (`q − 16`), elements 0–15 in
+    /// the low lane and 16–31 in the high one, as Q8_0 stores its values.
+    #[cfg(not(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni")))]
+    #[inline(always)]
+    unsafe fn weights(x: &Block) -> __m256i {
+        let packed = _mm_loadu_si128(x.qs.as_ptr() as *const __m128i);
+        let nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+        // Byte i becomes 0xFF when bit i of qh is set: each qh byte spread over
+        // eight bytes, each of which keeps one bit and has all others set.
+        let qh = i32::from_le_bytes(x.qh);
+        let spread = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(qh),
+            _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0),
+        );
+        let fifth =
+            _mm256_cmpeq_epi8(_mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)), _mm256_set1_epi64x(-1));
+        // Without the fifth bit, q − 16 is the nibble with the top four bits set.
+        _mm256_or_si256(nibbles, _mm256_andnot_si256(fifth, _mm256_set1_epi8(0xF0u8 as i8)))
+    }
+
+    /// Sums of four products of signed bytes, as f32 `[8]`.
+    #[cfg(not(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni")))]
+    #[inline(always)]
+    unsafe fn dot_i8(x: __m256i, y: __m256i) -> __m256 {
+        // u8 × i8 instructions: move x's sign onto y.
+        let (ax, sy) = (_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+        #[cfg(target_feature = "avxvnni")]
+        let sums = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), ax, sy);
+        // |x| ≤ 16, so the i16 pair sums cannot saturate.
+        #[cfg(not(target_feature = "avxvnni"))]
+        let sums = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
+        _mm256_cvtepi32_ps(sums)
+    }
+
+    #[inline(always)]
+    unsafe fn sum(x: __m256) -> f32 {
+        let x = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+        let x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+        _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)))
+    }
+
+    /// Dot products of the first `rows` of `xs` with `ys`, each activation
+    /// block loaded once for all of them. With AVX-512 the fifth bits are a
+    /// mask register as they stand, and `q` (0..32) multiplies the activations
+    /// unsigned: Σ(q − 16)·y = Σq·y − 16·Σy, the second term shared by the rows.
+    #[cfg(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni"))]
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+        let mut out = [0f32; 4];
+        // SAFETY: the features are enabled at compile time (cfg above); the
+        // loads read whole blocks of the slices.
+        unsafe {
+            let (low_nibbles, fifth_bit) = (_mm256_set1_epi8(0x0F), _mm256_set1_epi8(0x10));
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for (b, y) in ys.iter().enumerate() {
+                let y = q8_0(y);
+                let (dy, qy) = (y.d.to_f32(), _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i));
+                let sixteen_y = _mm256_dpbusd_epi32(_mm256_setzero_si256(), fifth_bit, qy);
+                for r in 0..rows {
+                    let x = &xs[r][b];
+                    let packed = _mm_loadu_si128(x.qs.as_ptr() as *const __m128i);
+                    let nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low_nibbles);
+                    let q = _mm256_mask_add_epi8(nibbles, u32::from_le_bytes(x.qh), nibbles, fifth_bit);
+                    let sums = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), q, qy), sixteen_y);
+                    acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(x.d.to_f32() * dy), _mm256_cvtepi32_ps(sums), acc[r]);
+                }
+            }
+            for r in 0..rows {
+                out[r] = sum(acc[r]);
+            }
+        }
+        out
+    }
+
+    /// Dot products of the first `rows` of `xs` with `ys`, each activation
+    /// block loaded once for all of them.
+    #[cfg(not(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni")))]
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+        let mut out = [0f32; 4];
+        // SAFETY: AVX2 and FMA are enabled at compile time (cfg above); the
+        // loads read whole blocks of the slices.
+        unsafe {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for (b, y) in ys.iter().enumerate() {
+                let y = q8_0(y);
+                let (dy, qy) = (y.d.to_f32(), _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i));
+                for r in 0..rows {
+                    let x = &xs[r][b];
+                    let d = _mm256_set1_ps(x.d.to_f32() * dy);
+                    acc[r] = _mm256_fmadd_ps(d, dot_i8(weights(x), qy), acc[r]);
+                }
+            }
+            for r in 0..rows {
+                out[r] = sum(acc[r]);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod simd {
+    use super::{q8_0, Block};
+    use candle_core::quantized::k_quants::BlockQ8_0;
+    use std::arch::aarch64::*;
+
+    /// The 32 weights of a block as signed bytes (`q − 16`): elements 0–15
+    /// and 16–31.
+    #[inline(always)]
+    unsafe fn weights(x: &Block) -> (int8x16_t, int8x16_t) {
+        // Bit i of qh as bit 4 of byte i: 16 where the fifth bit is set.
+        let spread = |byte: u8| vcreate_u8(FIFTH_BITS[byte as usize]);
+        let low_high = vcombine_u8(spread(x.qh[0]), spread(x.qh[1]));
+        let top_high = vcombine_u8(spread(x.qh[2]), spread(x.qh[3]));
+        let packed = vld1q_u8(x.qs.as_ptr());
+        let low = vorrq_u8(vandq_u8(packed, vdupq_n_u8(0x0F)), low_high);
+        let top = vorrq_u8(vshrq_n_u8(packed, 4), top_high);
+        let sixteen = vdupq_n_s8(16);
+        (vsubq_s8(vreinterpretq_s8_u8(low), sixteen), vsubq_s8(vreinterpretq_s8_u8(top), sixteen))
+    }
+
+    /// Byte j of entry b is 16 when bit j of b is set (ggml's `table_b2b_0`).
+    const FIFTH_BITS: [u64; 256] = {
+        let mut table = [0u64; 256];
+        let mut b = 0;
+        while b < 256 {
+            let mut j = 0;
+            while j < 8 {
+                table[b] |= (((b >> j) & 1) as u64) << (8 * j + 4);
+                j += 1;
+            }
+            b += 1;
+        }
+        table
+    };
+
+    #[inline(always)]
+    unsafe fn dot_i8(a: int8x16_t, b: int8x16_t) -> int32x4_t {
+        // No dot-product instruction: a Pi 4 (Cortex-A72) lacks it.
+        let low = vmull_s8(vget_low_s8(a), vget_low_s8(b));
+        let high = vmull_high_s8(a, b);
+        vpaddq_s32(vpaddlq_s16(low), vpaddlq_s16(high))
+    }
+
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+        let mut out = [0f32; 4];
+        // SAFETY: NEON is baseline on aarch64; the loads read whole blocks.
+        unsafe {
+            let mut acc = [vdupq_n_f32(0.0); 4];
+            for (b, y) in ys.iter().enumerate() {
+                let y = q8_0(y);
+                let dy = y.d.to_f32();
+                let (y0, y1) = (vld1q_s8(y.qs.as_ptr()), vld1q_s8(y.qs.as_ptr().add(16)));
+                for r in 0..rows {
+                    let x = &xs[r][b];
+                    let (x0, x1) = weights(x);
+                    let sums = vaddq_s32(dot_i8(x0, y0), dot_i8(x1, y1));
+                    acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(sums), x.d.to_f32() * dy);
+                }
+            }
+            for r in 0..rows {
+                out[r] = vaddvq_f32(acc[r]);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(not(any(
+    all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"),
+    target_arch = "aarch64"
+)))]
+mod simd {
+    use super::Block;
+    use candle_core::quantized::k_quants::{BlockQ8_0, GgmlType};
+
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+        let mut out = [0f32; 4];
+        for r in 0..rows {
+            out[r] = Block::vec_dot_unopt(ys.len() * 32, xs[r], ys);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q5_0_tensor(rows: usize, columns: usize, seed: usize) -> QTensor {
+        let values: Vec<f32> =
+            (0..rows * columns).map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 - 1001.0) / 97.0).collect();
+        let weights = Tensor::from_vec(values, (rows, columns), &Device::Cpu).unwrap();
+        QTensor::quantize(&weights, GgmlDType::Q5_0).unwrap()
+    }
+
+    #[test]
+    fn dot_products_equal_the_scalar_ones() {
+        let columns = 32 * 28;
+        let weights = Matrix::from_qtensor(&q5_0_tensor(4, columns, 1)).unwrap();
+        let x: Vec<f32> = (0..columns).map(|i| ((i * 31 % 113) as f32 - 56.0) / 13.0).collect();
+        let mut y = vec![BlockQ8_0::zeros(); columns / 32];
+        BlockQ8_0::from_float(&x, &mut y);
+        let row = |r: usize| &weights.blocks[r * columns / 32..(r + 1) * columns / 32];
+        let (d0, d1, d2, d3) = Block::vec_dot_4(columns, row(0), row(1), row(2), row(3), &y);
+        for (r, d) in [d0, d1, d2, d3].into_iter().enumerate() {
+            let scalar = Block::vec_dot_unopt(columns, row(r), &y);
+            assert!((d - scalar).abs() <= 1e-4 * scalar.abs().max(1.0), "row {r}: {d} vs {scalar}");
+            assert_eq!(Block::vec_dot(columns, row(r), &y).to_bits(), d.to_bits());
+        }
+    }
+
+    #[test]
+    fn matmul_matches_the_dequantized_weights() {
+        let (rows, columns, m) = (37, 64, 3);
+        let tensor = q5_0_tensor(rows, columns, 2);
+        let matrix = Matrix::from_qtensor(&tensor).unwrap();
+        let x = Tensor::from_vec(
+            (0..m * columns).map(|i| ((i * 17 % 29) as f32 - 14.0) / 5.0).collect::<Vec<_>>(),
+            (1, m, columns),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let got = matrix.forward(&x).unwrap();
+        assert_eq!(got.dims(), &[1, m, rows]);
+        let reference = x.broadcast_matmul(&tensor.dequantize(&Device::Cpu).unwrap().t().unwrap()).unwrap();
+        let error = (got - &reference).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        let scale = reference.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        // The activations are rounded to 8 bits, as in llama.cpp.
+        assert!(error <= 0.02 * scale, "max error {error} for values up to {scale}");
+    }
+
+    #[test]
+    fn other_types_and_partial_blocks_are_refused() {
+        let weights = Tensor::zeros((2, 64), candle_core::DType::F32, &Device::Cpu).unwrap();
+        let q8 = QTensor::quantize(&weights, GgmlDType::Q8_0).unwrap();
+        assert!(Matrix::from_qtensor(&q8).unwrap_err().to_string().contains("expected a Q5_0"));
+    }
+}
