@@ -367,3 +367,43 @@ fn spoken_wolof_commands_are_heard_through_enrolled_keywords() {
     assert_eq!(turns[2]["transcript"], "bayil", "{}", turns[2]);
     assert_eq!(turns[2]["end"], true);
 }
+
+/// "Je n'ai pas compris": the model may say the answer in simpler words, each
+/// sentence carried by the entry (no number of its own, no copied sentence),
+/// marked as the machine's, with the entry's sources; when it cannot (the
+/// default Qwen2.5 0.5B copies the French text), the reviewed text is said
+/// again, more slowly. "Retour" gives the reviewed text back either way.
+#[test]
+fn simpler_words_are_the_machines_and_keep_the_numbers_and_the_sources() {
+    common::real_model("qwen2.5-0.5b-instruct-q4km");
+    let data = tempfile::tempdir().unwrap();
+    let turns = simulate_in(
+        data.path(),
+        "fr",
+        "qwen2.5-0.5b-instruct-q4km",
+        &["Combien de semaines de congé de maternité ?", "je n'ai pas compris", "retour", "stop"],
+    );
+    let (answer, simpler) = (&turns[1], &turns[2]);
+    assert_answer(answer, "ma-rights-maternity-leave");
+    assert_answer(simpler, "ma-rights-maternity-leave");
+    let said = simpler["reply_text"].as_str().unwrap();
+    let original = answer["reply_text"].as_str().unwrap();
+    let cannot = "Je ne peux pas le dire plus simplement. Je le redis, plus lentement.";
+    if let Some(again) = said.strip_prefix(cannot) {
+        assert_eq!(again.trim(), original);
+        assert!(simpler["rate"].as_u64() < answer["rate"].as_u64(), "{simpler}");
+    } else {
+        let preface = "En mots plus simples, écrits par la machine et non vérifiés par un relecteur :";
+        let simplified = said.strip_prefix(preface).unwrap_or_else(|| panic!("{said}"));
+        let simplified = &simplified[..simplified.find("Source :").unwrap()];
+        assert!(!simplified.trim().is_empty() && !original.contains(simplified.trim()), "{said}");
+        assert_eq!(simpler["reviewed"], false);
+        let numbers = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).map(String::from).collect()
+        };
+        for number in numbers(simplified) {
+            assert!(numbers(original).contains(&number), "{number} is not in the entry: {said}");
+        }
+    }
+    assert_eq!(turns[3]["reply_text"], original, "back to the reviewed text");
+}

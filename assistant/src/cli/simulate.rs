@@ -68,6 +68,8 @@ struct TurnOutput<'a> {
     entry: Option<&'a str>,
     citations: &'a [String],
     reviewed: bool,
+    /// Speaking rate of the reply, words per minute.
+    rate: u32,
     end: bool,
     /// Files the turn wrote (an exported form).
     files: &'a [PathBuf],
@@ -202,6 +204,7 @@ fn print_turn(
             entry: reply.entry.as_deref(),
             citations: &reply.citations,
             reviewed: reply.reviewed,
+            rate: reply.rate,
             end: reply.end,
             files: &reply.files,
             example_audio: reply.example.as_ref(),

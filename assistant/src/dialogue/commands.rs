@@ -1,5 +1,5 @@
 //! The words that steer a conversation in every language: repeat, slower,
-//! back, stop, yes, no. Matched on folded text (accents, hamza and case do
+//! simpler, back, stop, yes, no. Matched on folded text (accents, hamza and case do
 //! not matter), as a whole utterance or its first words ("répète s'il te plaît").
 
 use crate::corpus::normalize::fold;
@@ -8,6 +8,8 @@ use crate::corpus::normalize::fold;
 pub enum Command {
     Repeat,
     Slower,
+    /// Say the last answer in simpler words.
+    Simpler,
     Back,
     Stop,
     Yes,
@@ -20,24 +22,36 @@ pub enum Command {
 const WORDS: &[(&str, Command, &[&str])] = &[
     ("en", Command::Repeat, &["repeat", "again", "say again", "say that again", "pardon"]),
     ("en", Command::Slower, &["slower", "slowly", "more slowly", "slow down"]),
+    (
+        "en",
+        Command::Simpler,
+        &["simpler", "more simply", "say it simply", "i don t understand", "i did not understand"],
+    ),
     ("en", Command::Back, &["back", "go back", "previous"]),
     ("en", Command::Stop, &["stop", "goodbye", "bye", "quit", "enough"]),
     ("en", Command::Yes, &["yes", "yeah", "correct", "right", "ok", "okay"]),
     ("en", Command::No, &["no", "wrong", "not right"]),
     ("fr", Command::Repeat, &["repete", "repetez", "encore", "redis", "pardon"]),
     ("fr", Command::Slower, &["plus lentement", "lentement", "moins vite"]),
+    (
+        "fr",
+        Command::Simpler,
+        &["plus simple", "plus simplement", "simplement", "je ne comprends pas", "je n ai pas compris", "pas compris"],
+    ),
     ("fr", Command::Back, &["retour", "revenir", "precedent"]),
     ("fr", Command::Stop, &["stop", "arrete", "arretez", "au revoir", "fin"]),
     ("fr", Command::Yes, &["oui", "d accord", "exact", "c est ca", "correct"]),
     ("fr", Command::No, &["non", "faux", "ce n est pas ca"]),
     ("ar", Command::Repeat, &["اعد", "كرر", "مره اخرى", "اعاده"]),
     ("ar", Command::Slower, &["ببطء", "على مهل", "ابطا"]),
+    ("ar", Command::Simpler, &["ببساطه", "بسط", "ابسط", "لم افهم", "لا افهم"]),
     ("ar", Command::Back, &["رجوع", "ارجع", "السابق"]),
     ("ar", Command::Stop, &["توقف", "قف", "انتهى", "مع السلامه"]),
     ("ar", Command::Yes, &["نعم", "اجل", "صحيح", "موافق"]),
     ("ar", Command::No, &["لا", "خطا", "ليس صحيحا"]),
     ("ary", Command::Repeat, &["عاود", "عاودي", "3awd", "3awed", "3awdi"]),
     ("ary", Command::Slower, &["بشوية", "بالشوية", "bchwiya", "b chwiya", "bechwiya"]),
+    ("ary", Command::Simpler, &["ما فهمتش", "بساطه", "ساهل", "ma fhemtch", "ma fhmtch", "b sahel"]),
     ("ary", Command::Back, &["رجع", "rje3", "rjе3"]),
     ("ary", Command::Stop, &["صافي", "سالينا", "safi", "salina", "beslama"]),
     ("ary", Command::Yes, &["ايه", "واخا", "iyeh", "ih", "wakha", "waxa"]),
@@ -101,6 +115,8 @@ mod tests {
     fn commands_in_each_language() {
         assert_eq!(command("Répète, s'il te plaît", "fr"), Some(Command::Repeat));
         assert_eq!(command("Plus lentement", "fr"), Some(Command::Slower));
+        assert_eq!(command("Je n'ai pas compris", "fr"), Some(Command::Simpler));
+        assert_eq!(command("ما فهمتش", "ary"), Some(Command::Simpler));
         assert_eq!(command("Ce n'est pas ça", "fr"), Some(Command::No));
         assert_eq!(command("C'est ça", "fr"), Some(Command::Yes));
         assert_eq!(command("نعم", "ar"), Some(Command::Yes));

@@ -10,7 +10,9 @@
 //! language and its source. When retrieval is not confident enough — the
 //! question's words are not covered by any entry — the kiosk says it does not
 //! know and names who can help (a referral entry of the country). The language
-//! model never answers on its own here.
+//! model never answers on its own here: asked for simpler words ("je n'ai pas
+//! compris"), it rewrites the entry's French, Arabic or English text, keeping
+//! only sentences the text carries, and the entry's sources are said after.
 
 pub mod commands;
 pub mod languages;
@@ -26,7 +28,7 @@ use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
 use crate::corpus::lang::{LangTag, Script};
 use crate::corpus::search::{Index, Query};
 use crate::corpus::{Corpus, Form};
-use crate::lm::LanguageModel;
+use crate::lm::{simplify, LanguageModel};
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
 pub use commands::{command, Command};
@@ -235,6 +237,7 @@ impl<'c> Dialogue<'c> {
                 self.rate = (self.rate - 30).max(SLOWEST_RATE);
                 self.repeat()
             }
+            Some(Command::Simpler) => self.simpler(),
             Some(Command::Back) => {
                 self.history.pop();
                 self.repeat()
@@ -450,6 +453,46 @@ impl<'c> Dialogue<'c> {
             Some(last) => Reply { rate: self.rate, ..last.clone() },
             None => self.say(Skill::Command, Phrase::NothingToRepeat),
         }
+    }
+
+    /// The last answer in the model's simpler words, sentence by sentence,
+    /// each carried by the entry's text (`lm::simplify`), with the entry's
+    /// sources and the notice that the machine wrote it. Without a model, in
+    /// a language it does not write, or when no sentence holds up: the answer
+    /// again, more slowly.
+    fn simpler(&mut self) -> Reply {
+        let Some(last) = self.history.last().cloned() else {
+            return self.say(Skill::Command, Phrase::NothingToRepeat);
+        };
+        let entry = last.entry.as_deref().and_then(|id| self.entry(id));
+        let answered = matches!(last.skill, Skill::Rights | Skill::Paperwork);
+        let sentences = match (entry, self.lm.as_deref_mut()) {
+            (Some(entry), Some(lm)) if answered && simplify::can_simplify(&last.lang) => {
+                let text = last.lang.parse().ok().and_then(|tag| entry.text_in(&tag).map(|t| (tag, t)));
+                match text {
+                    Some((tag, text)) => simplify::simplify(lm, &text.body, &tag, |_| {}).unwrap_or_else(|e| {
+                        eprintln!("awal: simplify: {e}");
+                        Vec::new()
+                    }),
+                    None => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        if sentences.is_empty() {
+            self.rate = (self.rate - 30).max(SLOWEST_RATE);
+            let (cannot, _) = phrase(Phrase::CannotSimplify, &last.lang);
+            return Reply { text: format!("{cannot} {}", last.text), rate: self.rate, ..last };
+        }
+        let (preface, _) = phrase(Phrase::Simplified, &last.lang);
+        let (source_word, _) = phrase(Phrase::Source, &last.lang);
+        let mut text = format!("{preface} {}", sentences.join(" "));
+        if !last.citations.is_empty() {
+            text.push_str(&format!(" {source_word} {}.", last.citations.join("; ")));
+        }
+        let reply = Reply { text, reviewed: false, clip: None, rate: self.rate, ..last };
+        self.history.push(reply.clone());
+        reply
     }
 
     fn say(&self, skill: Skill, which: Phrase) -> Reply {

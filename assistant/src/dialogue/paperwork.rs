@@ -163,7 +163,8 @@ impl FormWalk {
                     self.state = State::Asking(n - 1);
                     return Ok(self.ask(form, lang, n - 1, ""));
                 }
-                if command == Some(Command::Repeat) {
+                // "I did not understand" a question: it is asked again.
+                if matches!(command, Some(Command::Repeat | Command::Simpler)) {
                     return Ok(self.ask(form, lang, n, ""));
                 }
                 // The model pulls the value out of a sentence ("our cooperative is

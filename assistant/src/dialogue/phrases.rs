@@ -29,6 +29,10 @@ pub enum Phrase {
     NoLesson,
     NotHeard,
     LessonKept,
+    /// Before the machine's simpler words for an entry.
+    Simplified,
+    /// No simpler words could be given: the text again, more slowly.
+    CannotSimplify,
 }
 
 const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
@@ -58,6 +62,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NoLesson, "I have no lesson for this language yet."),
             (Phrase::NotHeard, "I did not hear you."),
             (Phrase::LessonKept, "Well done for today. Your progress is kept with your card."),
+            (Phrase::Simplified, "In simpler words, written by the machine and not checked by a reviewer:"),
+            (Phrase::CannotSimplify, "I cannot say it more simply. Here it is again, more slowly."),
         ],
     ),
     (
@@ -86,6 +92,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NoLesson, "Je n'ai pas encore de leçon dans cette langue."),
             (Phrase::NotHeard, "Je ne vous ai pas entendu."),
             (Phrase::LessonKept, "Bravo pour aujourd'hui. Vos progrès sont gardés avec votre carte."),
+            (Phrase::Simplified, "En mots plus simples, écrits par la machine et non vérifiés par un relecteur :"),
+            (Phrase::CannotSimplify, "Je ne peux pas le dire plus simplement. Je le redis, plus lentement."),
         ],
     ),
     (
@@ -111,6 +119,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NoLesson, "ليس عندي درس بهذه اللغة بعد."),
             (Phrase::NotHeard, "لم أسمعك."),
             (Phrase::LessonKept, "أحسنت اليوم. تقدمك محفوظ مع بطاقتك."),
+            (Phrase::Simplified, "بكلمات أبسط، كتبتها الآلة ولم يراجعها أحد:"),
+            (Phrase::CannotSimplify, "لا أستطيع قولها بشكل أبسط. أعيدها ببطء."),
         ],
     ),
     (
@@ -136,6 +146,8 @@ const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
             (Phrase::NoLesson, "باقي ما عندي حتى درس بهاد اللغة."),
             (Phrase::NotHeard, "ما سمعتكش."),
             (Phrase::LessonKept, "برافو عليك اليوم. داكشي لي تعلمتي محفوظ مع الكارطة ديالك."),
+            (Phrase::Simplified, "بكلام ساهل، كتباتو الآلة وما تراجعش:"),
+            (Phrase::CannotSimplify, "ما نقدرش نقولها أسهل من هكا. غادي نعاودها بشوية."),
         ],
     ),
 ];

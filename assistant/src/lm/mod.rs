@@ -8,6 +8,8 @@ pub mod generate;
 pub mod grounded;
 pub mod json;
 pub mod model;
+pub mod q5_0;
+pub mod simplify;
 pub mod tokenizer;
 
 use std::fs::File;
