@@ -116,7 +116,9 @@ pub fn run(dialogue: &mut Dialogue, hear: &mut Hear, options: &KioskOptions) -> 
                     tracing::warn!("could not hear the utterance: {e}");
                     String::new()
                 });
-                let reply = dialogue.respond_to_speech(&heard, &utterance);
+                // Simpler words are spoken sentence by sentence while the model writes.
+                let mut ahead = |text: &str, lang: &str, rate: u32| voice.say_ahead(text, lang, rate);
+                let reply = dialogue.respond_ahead(&heard, Some(utterance.as_slice()), &mut ahead);
                 tracing::info!(skill = ?reply.skill, entry = reply.entry.as_deref(), "turn");
                 voice.say(&reply);
                 at_welcome = false;
@@ -149,25 +151,41 @@ impl Voice<'_> {
         }
     }
 
+    /// Says what `reply` has left to say (the part not said ahead), then its example.
     fn say(&mut self, reply: &Reply) {
-        tracing::info!(lang = %reply.lang, "says: {}", reply.text);
-        self.turn += 1;
+        let rest = reply.text[reply.spoken_ahead..].trim();
+        tracing::info!(lang = %reply.lang, "says: {rest}");
         let audio = match &reply.clip {
             Some(clip) => Some(clip.clone()),
-            None => {
-                let path = self.out_dir.join(format!("reply-{}.wav", self.turn % 10));
-                match synthesize(&reply.text, &reply.lang, reply.rate, &path) {
-                    Ok(true) => Some(path),
-                    Ok(false) => None,
-                    Err(e) => {
-                        tracing::warn!("{e}");
-                        None
-                    }
-                }
-            }
+            None if rest.is_empty() => None,
+            None => self.synthesize(rest, &reply.lang, reply.rate),
         };
+        self.play(audio.iter().chain(&reply.example));
+    }
+
+    /// Says a piece of a reply that is still being written.
+    fn say_ahead(&mut self, text: &str, lang: &str, rate: u32) {
+        tracing::info!(lang, "says: {text}");
+        let audio = self.synthesize(text, lang, rate);
+        self.play(audio.iter());
+    }
+
+    fn synthesize(&mut self, text: &str, lang: &str, rate: u32) -> Option<PathBuf> {
+        self.turn += 1;
+        let path = self.out_dir.join(format!("reply-{}.wav", self.turn % 10));
+        match synthesize(text, lang, rate, &path) {
+            Ok(true) => Some(path),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        }
+    }
+
+    fn play<'p>(&self, audio: impl Iterator<Item = &'p PathBuf>) {
         if let Some(speaker) = &self.speaker {
-            for audio in audio.iter().chain(&reply.example) {
+            for audio in audio {
                 if let Err(e) = speaker.play(audio) {
                     tracing::warn!("{e}");
                 }

@@ -1,8 +1,10 @@
-//! End of speech → first audio out, for a rights turn and a paperwork turn: a
-//! 5 s utterance is transcribed (Whisper base, candle), answered (from the
-//! governed content, or by the form walk), and the first sentence of the reply
-//! is synthesized (espeak-ng) — the rest is synthesized while that plays. No peer: the targets are absolute (≤ 1.5 s
-//! when the answer is a clip or synthesized text; ≤ 3 s when the LM writes).
+//! End of speech → first audio out, for a rights turn, a paperwork turn and a
+//! "simpler words" turn: the utterance is transcribed (Whisper base, candle),
+//! answered (from the governed content, by the form walk, or by the LM's
+//! checked rewrite), and the first sentence of the reply is synthesized
+//! (espeak-ng) — the rest is synthesized while that plays. No peer: the
+//! targets are absolute (≤ 1.5 s when the answer is a clip or synthesized
+//! text; ≤ 3 s when the LM writes).
 //!
 //! Needs the installed `whisper-base`, the default LM and espeak-ng.
 
@@ -104,5 +106,57 @@ fn paperwork_turn(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rights_turn, paperwork_turn);
+/// "I did not understand" after the maternity answer: the default LM rewrites
+/// the entry's text; the first checked sentence is handed to the voice as soon
+/// as it is written (`Dialogue::respond_ahead`), or, when the model only copies
+/// the text, the kiosk's "I cannot say it more simply" is.
+fn simpler_turn(c: &mut Criterion) {
+    let config = Config::default();
+    let store = ModelStore::new(config.models_dir(None));
+    let model = store.installed("whisper-base").expect("whisper-base is not installed: run `awal models fetch`");
+    let samples = spoken("I did not understand.", "awal-bench-simpler.wav");
+    let (corpus, _) = Corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")).expect("corpus");
+    let lm_model =
+        store.installed(&config.models.lm).expect("the language model is not installed: run `awal models fetch`");
+    let mut lm = LanguageModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
+    let mut dialogue = Dialogue::new(&corpus, "en".parse().unwrap(), "MA").with_model(&mut lm);
+    dialogue.respond("How long is maternity leave?");
+    let mut recognizer = load_recognizer(&model, Backend::Candle).expect("load");
+    let params = DecodeParams { language: Some("en".into()), ..DecodeParams::default() };
+    let out = std::env::temp_dir().join("awal-bench-reply.wav");
+
+    let mut group = c.benchmark_group("turn_to_first_audio");
+    group.sample_size(10);
+    group.bench_function(format!("simpler_{:.1}s", samples.len() as f64 / 16_000.0), |b| {
+        b.iter_custom(|iterations| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iterations {
+                let started = std::time::Instant::now();
+                let heard = recognizer.transcribe(&samples, &params).expect("transcribe").text;
+                let mut first = None;
+                let mut ahead = |text: &str, lang: &str, rate: u32| {
+                    if first.is_none() {
+                        synthesize(first_sentence(text), lang, rate, &out).expect("espeak-ng");
+                        first = Some(started.elapsed());
+                    }
+                };
+                let reply = dialogue.respond_ahead(&heard, None, &mut ahead);
+                assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {heard:?}");
+                total += first.unwrap_or_else(|| {
+                    let rest = &reply.text[reply.spoken_ahead..];
+                    synthesize(first_sentence(rest), &reply.lang, reply.rate, &out).expect("espeak-ng");
+                    started.elapsed()
+                });
+                // Back to the reviewed answer for the next iteration (not timed).
+                if reply.spoken_ahead > 0 {
+                    dialogue.respond("back");
+                }
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rights_turn, paperwork_turn, simpler_turn);
 criterion_main!(benches);

@@ -65,6 +65,8 @@ struct TurnOutput<'a> {
     reply_text: &'a str,
     reply_lang: &'a str,
     reply_audio: Option<PathBuf>,
+    /// Said while the reply was being written, before `reply_audio`.
+    ahead_audio: &'a [PathBuf],
     entry: Option<&'a str>,
     citations: &'a [String],
     reviewed: bool,
@@ -83,6 +85,8 @@ struct Timings {
     asr: f64,
     respond: f64,
     speech: f64,
+    /// From the end of hearing to the first audio of the reply being ready.
+    first_audio: f64,
 }
 
 /// The turns in command-line order (clap keeps `--text` and positional files
@@ -122,7 +126,7 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
     let mut hearing = Hearing::new(args.keywords_dir.clone(), session);
 
     let welcome = dialogue.welcome();
-    print_turn(0, None, &welcome, Timings::default(), &out, args.json)?;
+    print_turn(0, None, &welcome, Timings::default(), &[], &out, args.json)?;
     for (n, turn) in turns(&args, matches).into_iter().enumerate() {
         let n = n + 1;
         let mut timings = Timings::default();
@@ -138,12 +142,23 @@ pub fn run(args: SimulateArgs, matches: Option<&ArgMatches>, session: &Session) 
             }
         };
         let started = Instant::now();
-        let reply = match &samples {
-            Some(samples) => dialogue.respond_to_speech(&heard, samples),
-            None => dialogue.respond(&heard),
+        let mut ahead_audio = Vec::new();
+        let mut ahead = |text: &str, lang: &str, rate: u32| {
+            let path = out.join(format!("turn-{n}-ahead-{}.wav", ahead_audio.len() + 1));
+            match synthesize(text, lang, rate, &path) {
+                Ok(true) => {
+                    if ahead_audio.is_empty() {
+                        timings.first_audio = ms(started);
+                    }
+                    ahead_audio.push(path);
+                }
+                Ok(false) => {}
+                Err(e) => eprintln!("awal: {e}"),
+            }
         };
+        let reply = dialogue.respond_ahead(&heard, samples.as_deref(), &mut ahead);
         timings.respond = ms(started);
-        print_turn(n, Some(&heard), &reply, timings, &out, args.json)?;
+        print_turn(n, Some(&heard), &reply, timings, &ahead_audio, &out, args.json)?;
         if reply.end {
             break;
         }
@@ -181,18 +196,24 @@ fn print_turn(
     heard: Option<&str>,
     reply: &Reply,
     mut timings: Timings,
+    ahead_audio: &[PathBuf],
     out: &std::path::Path,
     json: bool,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    let rest = reply.text[reply.spoken_ahead..].trim();
     let audio = match &reply.clip {
         Some(clip) => Some(clip.clone()),
+        None if rest.is_empty() => None,
         None => {
             let path = out.join(format!("turn-{n}.wav"));
-            synthesize(&reply.text, &reply.lang, reply.rate, &path)?.then_some(path)
+            synthesize(rest, &reply.lang, reply.rate, &path)?.then_some(path)
         }
     };
     timings.speech = ms(started);
+    if ahead_audio.is_empty() {
+        timings.first_audio = timings.respond + timings.speech;
+    }
     if json {
         let output = TurnOutput {
             turn: n,
@@ -201,6 +222,7 @@ fn print_turn(
             reply_text: &reply.text,
             reply_lang: &reply.lang,
             reply_audio: audio,
+            ahead_audio,
             entry: reply.entry.as_deref(),
             citations: &reply.citations,
             reviewed: reply.reviewed,
@@ -219,9 +241,13 @@ fn print_turn(
         for file in &reply.files {
             println!("  (written: {})", file.display());
         }
+        for path in ahead_audio {
+            println!("  (said while writing: {})", path.display());
+        }
         match audio {
             Some(path) => println!("  (audio: {})", path.display()),
-            None => println!("  (no voice for `{}` yet: text only)", reply.lang),
+            None if ahead_audio.is_empty() => println!("  (no voice for `{}` yet: text only)", reply.lang),
+            None => {}
         }
         if let Some(example) = &reply.example {
             println!("  (then: {})", example.display());

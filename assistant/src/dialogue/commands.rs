@@ -25,7 +25,14 @@ const WORDS: &[(&str, Command, &[&str])] = &[
     (
         "en",
         Command::Simpler,
-        &["simpler", "more simply", "say it simply", "i don t understand", "i did not understand"],
+        &[
+            "simpler",
+            "more simply",
+            "say it simply",
+            "i don t understand",
+            "i did not understand",
+            "i didn t understand",
+        ],
     ),
     ("en", Command::Back, &["back", "go back", "previous"]),
     ("en", Command::Stop, &["stop", "goodbye", "bye", "quit", "enough"]),

@@ -75,7 +75,15 @@ pub struct Reply {
     pub files: Vec<PathBuf>,
     /// A recording to play after the text: the lesson item to repeat.
     pub example: Option<PathBuf>,
+    /// How many bytes at the start of `text` were handed to the voice while
+    /// the reply was being written ([`Dialogue::respond_ahead`]): the rest is
+    /// what remains to be said.
+    pub spoken_ahead: usize,
 }
+
+/// Takes a piece of a reply to say now, while the rest is written: its text,
+/// language and speaking rate.
+pub type Ahead<'a> = dyn FnMut(&str, &str, u32) + 'a;
 
 pub struct Dialogue<'c> {
     corpus: &'c Corpus,
@@ -190,16 +198,24 @@ impl<'c> Dialogue<'c> {
 
     /// The reply to one utterance, typed or already transcribed.
     pub fn respond(&mut self, said: &str) -> Reply {
-        self.turn(said, None)
+        self.turn(said, None, &mut |_, _, _| {})
     }
 
     /// The reply to one spoken utterance: `said` is its transcript, `samples`
     /// the audio (16 kHz mono), which a lesson scores.
     pub fn respond_to_speech(&mut self, said: &str, samples: &[f32]) -> Reply {
-        self.turn(said, Some(samples))
+        self.turn(said, Some(samples), &mut |_, _, _| {})
     }
 
-    fn turn(&mut self, said: &str, samples: Option<&[f32]>) -> Reply {
+    /// The reply to one utterance (with its audio, if spoken), handing to
+    /// `ahead` what can be said before the reply is finished: the sentences of
+    /// the model's simpler words as each is checked. The reply's
+    /// `spoken_ahead` says how much of its text went that way.
+    pub fn respond_ahead(&mut self, said: &str, samples: Option<&[f32]>, ahead: &mut Ahead) -> Reply {
+        self.turn(said, samples, ahead)
+    }
+
+    fn turn(&mut self, said: &str, samples: Option<&[f32]>, ahead: &mut Ahead) -> Reply {
         let said = said.trim();
         if let Some(lesson) = self.lesson.take() {
             return self.continue_lesson(lesson, said, samples);
@@ -237,7 +253,7 @@ impl<'c> Dialogue<'c> {
                 self.rate = (self.rate - 30).max(SLOWEST_RATE);
                 self.repeat()
             }
-            Some(Command::Simpler) => self.simpler(),
+            Some(Command::Simpler) => self.simpler(ahead),
             Some(Command::Back) => {
                 self.history.pop();
                 self.repeat()
@@ -429,6 +445,7 @@ impl<'c> Dialogue<'c> {
             end,
             files,
             example: None,
+            spoken_ahead: 0,
         }
     }
 
@@ -450,27 +467,36 @@ impl<'c> Dialogue<'c> {
 
     fn repeat(&self) -> Reply {
         match self.history.last() {
-            Some(last) => Reply { rate: self.rate, ..last.clone() },
+            Some(last) => Reply { rate: self.rate, spoken_ahead: 0, ..last.clone() },
             None => self.say(Skill::Command, Phrase::NothingToRepeat),
         }
     }
 
     /// The last answer in the model's simpler words, sentence by sentence,
-    /// each carried by the entry's text (`lm::simplify`), with the entry's
-    /// sources and the notice that the machine wrote it. Without a model, in
-    /// a language it does not write, or when no sentence holds up: the answer
-    /// again, more slowly.
-    fn simpler(&mut self) -> Reply {
+    /// each carried by the entry's text (`lm::simplify`) and handed to `ahead`
+    /// as soon as it is, after the notice that the machine wrote them; then
+    /// the entry's sources. Without a model, in a language it does not write,
+    /// or when no sentence holds up: the answer again, more slowly.
+    fn simpler(&mut self, ahead: &mut Ahead) -> Reply {
         let Some(last) = self.history.last().cloned() else {
             return self.say(Skill::Command, Phrase::NothingToRepeat);
         };
         let entry = last.entry.as_deref().and_then(|id| self.entry(id));
         let answered = matches!(last.skill, Skill::Rights | Skill::Paperwork);
+        let (preface, _) = phrase(Phrase::Simplified, &last.lang);
+        let (lang, rate) = (last.lang.clone(), self.rate);
+        // What has been handed out: the notice, then each sentence.
+        let mut said = String::new();
+        let mut say = |sentence: &str| {
+            let piece = if said.is_empty() { format!("{preface} {sentence}") } else { format!(" {sentence}") };
+            ahead(piece.trim_start(), &lang, rate);
+            said.push_str(&piece);
+        };
         let sentences = match (entry, self.lm.as_deref_mut()) {
             (Some(entry), Some(lm)) if answered && simplify::can_simplify(&last.lang) => {
                 let text = last.lang.parse().ok().and_then(|tag| entry.text_in(&tag).map(|t| (tag, t)));
                 match text {
-                    Some((tag, text)) => simplify::simplify(lm, &text.body, &tag, |_| {}).unwrap_or_else(|e| {
+                    Some((tag, text)) => simplify::simplify(lm, &text.body, &tag, &mut say).unwrap_or_else(|e| {
                         eprintln!("awal: simplify: {e}");
                         Vec::new()
                     }),
@@ -482,15 +508,15 @@ impl<'c> Dialogue<'c> {
         if sentences.is_empty() {
             self.rate = (self.rate - 30).max(SLOWEST_RATE);
             let (cannot, _) = phrase(Phrase::CannotSimplify, &last.lang);
-            return Reply { text: format!("{cannot} {}", last.text), rate: self.rate, ..last };
+            return Reply { text: format!("{cannot} {}", last.text), rate: self.rate, spoken_ahead: 0, ..last };
         }
-        let (preface, _) = phrase(Phrase::Simplified, &last.lang);
         let (source_word, _) = phrase(Phrase::Source, &last.lang);
-        let mut text = format!("{preface} {}", sentences.join(" "));
+        let spoken_ahead = said.len();
+        let mut text = said;
         if !last.citations.is_empty() {
             text.push_str(&format!(" {source_word} {}.", last.citations.join("; ")));
         }
-        let reply = Reply { text, reviewed: false, clip: None, rate: self.rate, ..last };
+        let reply = Reply { text, reviewed: false, clip: None, rate: self.rate, spoken_ahead, ..last };
         self.history.push(reply.clone());
         reply
     }
@@ -509,6 +535,7 @@ impl<'c> Dialogue<'c> {
             end: false,
             files: Vec::new(),
             example: None,
+            spoken_ahead: 0,
         }
     }
 
@@ -598,6 +625,7 @@ impl<'c> Dialogue<'c> {
             end: false,
             files: Vec::new(),
             example: None,
+            spoken_ahead: 0,
         }
     }
 

@@ -10,8 +10,13 @@
 //! "vous devez travailler pendant les sept semaines", every word of which is
 //! in the text. The first sentence that is not carried ends the rewrite: what
 //! follows it could lean on it. A rewrite that only copies the text's own
-//! sentences is no rewrite and is dropped. The citation is never the model's
-//! to write; the caller says the entry's sources.
+//! sentences is no rewrite and is dropped; one that opens with the text's
+//! first sentence word for word is taken to be copying and stopped there
+//! (the default Qwen2.5-Coder 0.5B copies the whole text when asked to
+//! rewrite it), so a refusal costs one sentence of generation, not a text's.
+//! Copied sentences are handed out only once a sentence of the model's own
+//! has passed. The citation is never the model's to write; the caller says
+//! the entry's sources.
 
 use std::collections::HashSet;
 
@@ -50,7 +55,8 @@ only the rewritten text."
 
 /// A rewrite of `text` (in `lang`, one of [`can_simplify`]'s) in the sentences
 /// that passed the check, each handed to `on_sentence` as soon as it is
-/// checked. Empty when the first sentence already failed.
+/// known to be part of the rewrite. Empty when there is no rewrite: the first
+/// sentence failed, or every sentence was the text's own.
 pub fn simplify(
     model: &mut LanguageModel,
     text: &str,
@@ -65,40 +71,61 @@ pub fn simplify(
     let max_tokens = (model.tokenizer.encode(text, false, false)?.len() * 3 / 2 + 16).min(384);
     let params = GenerationParams { max_tokens, ..GenerationParams::default() };
 
-    let mut kept = Vec::new();
+    let mut rewrite = Rewrite { kept: Vec::new(), handed_out: 0, own: false };
     let mut pending = String::new();
-    let mut refused = false;
-    let mut take = |sentence: &str, kept: &mut Vec<String>| -> bool {
-        let sentence = sentence.trim();
-        if sentence.is_empty() {
-            return true;
-        }
-        if !source.carries(sentence, tag) {
-            return false;
-        }
-        on_sentence(sentence);
-        kept.push(sentence.to_string());
-        true
-    };
+    let mut stopped = false;
     model.generate(&prompt, &params, |piece| {
         pending.push_str(piece);
         while let Some(end) = sentence_end(&pending) {
             let sentence: String = pending.drain(..end).collect();
-            if !take(&sentence, &mut kept) {
-                refused = true;
+            if !rewrite.take(sentence.trim(), &source, tag, &mut on_sentence) {
+                stopped = true;
                 return false;
             }
         }
         true
     })?;
     // The last sentence counts only if the model finished it.
-    if !refused && ends_a_sentence(pending.trim_end()) {
-        take(&pending, &mut kept);
+    if !stopped && ends_a_sentence(pending.trim_end()) {
+        rewrite.take(pending.trim(), &source, tag, &mut on_sentence);
     }
-    if kept.iter().all(|sentence| source.copies(sentence)) {
-        kept.clear();
+    if !rewrite.own {
+        rewrite.kept.clear();
     }
-    Ok(kept)
+    Ok(rewrite.kept)
+}
+
+/// The sentences kept so far, and how many were handed out.
+struct Rewrite {
+    kept: Vec<String>,
+    handed_out: usize,
+    /// Some kept sentence is the model's own, not one of the text's.
+    own: bool,
+}
+
+impl Rewrite {
+    /// Keeps `sentence` if the text carries it; false ends the rewrite.
+    fn take(&mut self, sentence: &str, source: &Source, tag: &LangTag, on_sentence: &mut impl FnMut(&str)) -> bool {
+        if sentence.is_empty() {
+            return true;
+        }
+        if !source.carries(sentence, tag) {
+            return false;
+        }
+        let copied = source.copies(sentence);
+        if copied && self.kept.is_empty() && source.opens_with(sentence) {
+            return false;
+        }
+        self.own |= !copied;
+        self.kept.push(sentence.to_string());
+        if self.own {
+            for sentence in &self.kept[self.handed_out..] {
+                on_sentence(sentence);
+            }
+            self.handed_out = self.kept.len();
+        }
+        true
+    }
 }
 
 /// Byte offset just past the first sentence end followed by a space.
@@ -167,6 +194,11 @@ impl Source {
     fn copies(&self, sentence: &str) -> bool {
         let folded = folded_words(sentence);
         self.sentences.iter().any(|(_, _, own)| *own == folded)
+    }
+
+    /// Whether `sentence` is the text's first, word for word.
+    fn opens_with(&self, sentence: &str) -> bool {
+        self.sentences.first().is_some_and(|(_, _, own)| *own == folded_words(sentence))
     }
 }
 
@@ -242,6 +274,28 @@ mod tests {
         assert!(!source.carries("Une salariée enceinte n'a pas droit au congé.", &tag));
         assert!(source.copies("Une salariée enceinte a droit à quatorze semaines de congé."));
         assert!(!source.copies("Vous avez droit à quatorze semaines de congé."));
+    }
+
+    #[test]
+    fn copied_sentences_are_handed_out_only_after_one_of_the_models_own() {
+        let tag: LangTag = "fr".parse().unwrap();
+        let source = Source::new("Le congé dure quatorze semaines. La CNSS paie une indemnité si elle a cotisé.", &tag);
+        let run = |sentences: &[&str]| {
+            let (mut rewrite, mut out) = (Rewrite { kept: Vec::new(), handed_out: 0, own: false }, Vec::new());
+            let went_on: Vec<bool> = sentences
+                .iter()
+                .map(|s| rewrite.take(s, &source, &tag, &mut |s: &str| out.push(s.to_string())))
+                .collect();
+            (went_on, out, rewrite.own)
+        };
+        // A copy of a later sentence is held until the model writes one of its own.
+        let (went_on, out, own) =
+            run(&["La CNSS paie une indemnité si elle a cotisé.", "Le congé dure quatorze semaines pour vous."]);
+        assert_eq!((went_on, own), (vec![true, true], true));
+        assert_eq!(out, ["La CNSS paie une indemnité si elle a cotisé.", "Le congé dure quatorze semaines pour vous."]);
+        // Opening with the text's first sentence: copying, stopped at once.
+        let (went_on, out, own) = run(&["Le congé dure quatorze semaines."]);
+        assert_eq!((went_on, out.len(), own), (vec![false], 0, false));
     }
 
     #[test]
