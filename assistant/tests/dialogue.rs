@@ -124,7 +124,9 @@ fn questions_outside_the_content_get_a_referral() {
 fn spoken_english_turns_go_through_speech_recognition() {
     common::real_model("whisper-base");
     let question = common::espeak_clip("How long is maternity leave for a pregnant worker?", "en-us");
-    let repeat = common::espeak_clip("Repeat, please.", "en-us");
+    // "Repeat, please." became "Hurryto repeat please!" on an AVX-512 machine (average
+    // log-probability -3.7, a near miss that other kernels got right); this one is clear (-0.57).
+    let repeat = common::espeak_clip("Please repeat.", "en-us");
     let (turns, _) =
         simulate("en", &corpus(), &[question.to_str().unwrap(), repeat.to_str().unwrap(), "What is the minimum wage?"]);
     assert!(common::normalise(turns[1]["transcript"].as_str().unwrap()).contains("maternity leave"), "{}", turns[1]);
@@ -372,7 +374,8 @@ fn spoken_wolof_commands_are_heard_through_enrolled_keywords() {
 /// sentence carried by the entry (no number of its own, no copied sentence),
 /// marked as the machine's, with the entry's sources; when it cannot (the
 /// default Qwen2.5 0.5B copies the French text), the reviewed text is said
-/// again, more slowly. "Retour" gives the reviewed text back either way.
+/// again, more slowly. "Retour" then goes back from what was said: from the
+/// simpler words to the reviewed text, from the text said again to the welcome.
 #[test]
 fn simpler_words_are_the_machines_and_keep_the_numbers_and_the_sources() {
     common::real_model("qwen2.5-0.5b-instruct-q4km");
@@ -392,6 +395,7 @@ fn simpler_words_are_the_machines_and_keep_the_numbers_and_the_sources() {
     if let Some(again) = said.strip_prefix(cannot) {
         assert_eq!(again.trim(), original);
         assert!(simpler["rate"].as_u64() < answer["rate"].as_u64(), "{simpler}");
+        assert_eq!(turns[3]["reply_text"], turns[0]["reply_text"], "a repeat is not a step to go back from");
     } else {
         let preface = "En mots plus simples, écrits par la machine et non vérifiés par un relecteur :";
         let simplified = said.strip_prefix(preface).unwrap_or_else(|| panic!("{said}"));
@@ -404,6 +408,6 @@ fn simpler_words_are_the_machines_and_keep_the_numbers_and_the_sources() {
         for number in numbers(simplified) {
             assert!(numbers(original).contains(&number), "{number} is not in the entry: {said}");
         }
+        assert_eq!(turns[3]["reply_text"], original, "back to the reviewed text");
     }
-    assert_eq!(turns[3]["reply_text"], original, "back to the reviewed text");
 }
