@@ -8,7 +8,7 @@ pub mod generate;
 pub mod grounded;
 pub mod json;
 pub mod model;
-pub mod q5_0;
+pub mod quant;
 pub mod simplify;
 pub mod tokenizer;
 

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use candle_core::quantized::{gguf_file::Content, GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Tensor};
 
-use super::{q5_0, GgufFile, LmError};
+use super::quant::{self, q5_0, q8_0};
+use super::{GgufFile, LmError};
 
 /// Architectures this build can run.
 pub const ARCHITECTURES: [&str; 4] = ["qwen2", "qwen3", "gemma3", "llama"];
@@ -59,18 +60,32 @@ struct Shape {
     sliding_window: Option<usize>,
 }
 
-/// A weight matrix: Q5_0 kept as stored where this build has its kernel,
-/// everything else through candle.
+/// A weight matrix: through our kernels where this build has one for its
+/// type and shape (`quant`), else through candle.
 enum Matrix {
     Candle(QMatMul),
-    Q5_0(q5_0::Matrix),
+    Q5_0(quant::Matrix<q5_0::Block>),
+    Q8_0(quant::Matrix<q8_0::Block>),
 }
 
 impl Matrix {
+    fn new(tensor: Arc<QTensor>) -> candle_core::Result<Self> {
+        let columns = tensor.shape().dims2()?.1;
+        match tensor.dtype() {
+            GgmlDType::Q5_0 if q5_0::available() => quant::Matrix::new(tensor).map(Self::Q5_0),
+            GgmlDType::Q5_0 => q5_0_as_q8_0(&tensor).and_then(QMatMul::from_qtensor).map(Self::Candle),
+            GgmlDType::Q8_0 if q8_0::available() && !q8_0::candle_repacks(columns) => {
+                quant::Matrix::new(tensor).map(Self::Q8_0)
+            }
+            _ => QMatMul::from_arc(tensor).map(Self::Candle),
+        }
+    }
+
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
             Self::Candle(m) => m.forward(x),
             Self::Q5_0(m) => m.forward(x),
+            Self::Q8_0(m) => m.forward(x),
         }
     }
 }
@@ -157,7 +172,7 @@ impl Transformer {
         let output = if content.tensor_infos.contains_key("output.weight") {
             weights.matmul("output.weight")?
         } else {
-            Matrix::Candle(QMatMul::from_arc(embedding.clone()).map_err(|e| weights.error(e))?)
+            Matrix::new(embedding.clone()).map_err(|e| weights.error(e))?
         };
         let output_norm = weights.norm("output_norm.weight", shape.eps)?;
         let mut shape = shape;
@@ -428,12 +443,7 @@ impl Weights<'_> {
 
     fn matmul(&mut self, name: &str) -> Result<Matrix, LmError> {
         let tensor = self.qtensor(name)?;
-        let matrix = match tensor.dtype() {
-            GgmlDType::Q5_0 if q5_0::available() => q5_0::Matrix::from_qtensor(&tensor).map(Matrix::Q5_0),
-            GgmlDType::Q5_0 => q5_0_as_q8_0(&tensor).and_then(QMatMul::from_qtensor).map(Matrix::Candle),
-            _ => QMatMul::from_qtensor(tensor).map(Matrix::Candle),
-        };
-        matrix.map_err(|e| self.error(e))
+        Matrix::new(Arc::new(tensor)).map_err(|e| self.error(e))
     }
 
     fn f32(&mut self, name: &str) -> Result<Tensor, LmError> {
@@ -448,7 +458,7 @@ impl Weights<'_> {
 
 /// Rewrites Q5_0 blocks as Q8_0, exactly: a Q5_0 weight is `d × (q − 16)` with
 /// `q` in 0..32, which an i8 holds with the same scale. For builds without our
-/// Q5_0 kernel (`q5_0::available`): candle 0.11's own Q5_0 dot product is
+/// Q5_0 kernel (`quant::q5_0::available`): candle 0.11's own Q5_0 dot product is
 /// scalar (72 % of Qwen2.5's decode time), its Q8_0 one is vectorised. Costs
 /// 12 more bytes per 32 weights.
 fn q5_0_as_q8_0(tensor: &QTensor) -> candle_core::Result<QTensor> {

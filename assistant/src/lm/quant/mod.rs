@@ -1,0 +1,153 @@
+//! Quantized weight matrices multiplied by our own dot products where
+//! candle's are slow for the default models' shapes.
+//!
+//! Most matrices of Gemma 3 270M and Qwen2.5 0.5B Q4_K_M are Q5_0 or Q8_0:
+//! their rows of 640 or 896 values do not fill the 256-value blocks of the
+//! K-quants. candle 0.11's Q5_0 dot product is scalar, and its fast Q8_0 path
+//! (repacked for AVX-512 VNNI) needs rows that are a multiple of 256 values;
+//! decoding on two cores is bound by how fast these matrices stream through.
+//! Each block type here implements candle's `GgmlType`, so candle's own
+//! threaded matmul (`k_quants::matmul`, tiled for prefill) runs it with our
+//! `vec_dot_4`: four weight rows share each activation block.
+//!
+//! Kernels are chosen at compile time, as candle's are; `available()` says
+//! whether a type has one in this build. The weights are not copied: a
+//! [`Matrix`] reads the blocks of the candle tensor that holds them, so a
+//! tied embedding table serves as the output matrix too.
+
+pub mod q5_0;
+pub mod q8_0;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use candle_core::quantized::k_quants::{self, BlockQ8_0, GgmlType};
+use candle_core::quantized::QTensor;
+use candle_core::{Device, Result, Tensor};
+use half::f16;
+
+/// candle's Q8_0 block with its fields readable (they are crate-private there).
+#[repr(C)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Q8_0Fields {
+    d: f16,
+    qs: [i8; 32],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ8_0>() == std::mem::size_of::<Q8_0Fields>());
+
+fn fields(block: &BlockQ8_0) -> &Q8_0Fields {
+    // SAFETY: both are #[repr(C)] { f16, [i8; 32] } (size asserted above).
+    unsafe { &*(block as *const BlockQ8_0 as *const Q8_0Fields) }
+}
+
+/// A `[rows, columns]` weight matrix of blocks `B`, read in place from `tensor`;
+/// `forward` computes `x · Wᵀ`.
+pub struct Matrix<B> {
+    tensor: Arc<QTensor>,
+    rows: usize,
+    columns: usize,
+    block: PhantomData<B>,
+}
+
+impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
+    /// `tensor` must be `[rows, columns]` of `B`'s type.
+    pub fn new(tensor: Arc<QTensor>) -> Result<Self> {
+        if tensor.dtype() != B::DTYPE {
+            candle_core::bail!("expected a {:?} tensor, found {:?}", B::DTYPE, tensor.dtype());
+        }
+        let (rows, columns) = tensor.shape().dims2()?;
+        if columns % B::BLCK_SIZE != 0 {
+            candle_core::bail!("{:?} rows of {columns} values are not whole blocks", B::DTYPE);
+        }
+        let bytes = tensor.data()?.len();
+        let expected = rows * columns / B::BLCK_SIZE * std::mem::size_of::<B>();
+        if bytes != expected {
+            candle_core::bail!("{:?} tensor holds {bytes} bytes, expected {expected}", B::DTYPE);
+        }
+        Ok(Self { tensor, rows, columns, block: PhantomData })
+    }
+
+    /// `x` is `[…, columns]` f32; the result is `[…, rows]`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut dims = x.dims().to_vec();
+        let k = dims.pop().unwrap_or(0);
+        if k != self.columns {
+            candle_core::bail!("matmul of [.., {k}] by a {:?} [{}, {}]ᵀ", B::DTYPE, self.rows, self.columns);
+        }
+        let m = x.elem_count() / k;
+        let lhs = x.flatten_all()?.to_vec1::<f32>()?;
+        let mut dst = vec![0f32; m * self.rows];
+        let data = self.tensor.data()?;
+        k_quants::matmul((m, k, self.rows), &lhs, blocks::<B>(&data), &mut dst)?;
+        dims.push(self.rows);
+        Tensor::from_vec(dst, dims, &Device::Cpu)
+    }
+}
+
+/// The blocks of a CPU tensor's bytes.
+fn blocks<B>(data: &[u8]) -> &[B] {
+    let size = std::mem::size_of::<B>();
+    assert!(data.len() % size == 0 && (data.as_ptr() as usize) % std::mem::align_of::<B>() == 0);
+    // SAFETY: the bytes are candle's own Vec of this block type (same
+    // #[repr(C)] layout, checked in `Matrix::new`), so length and alignment fit.
+    unsafe { std::slice::from_raw_parts(data.as_ptr() as *const B, data.len() / size) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::quantized::GgmlDType;
+
+    /// Weights `[rows, columns]` of `dtype`, from a fixed pattern.
+    pub(super) fn weights(rows: usize, columns: usize, seed: usize, dtype: GgmlDType) -> Arc<QTensor> {
+        let values: Vec<f32> =
+            (0..rows * columns).map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 - 1001.0) / 97.0).collect();
+        let weights = Tensor::from_vec(values, (rows, columns), &Device::Cpu).unwrap();
+        Arc::new(QTensor::quantize(&weights, dtype).unwrap())
+    }
+
+    /// Our `vec_dot_4` and `vec_dot` against candle's scalar dot product.
+    pub(super) fn check_dot_products<B: GgmlType<VecDotType = BlockQ8_0>>(dtype: GgmlDType) {
+        let columns = 32 * 28;
+        let tensor = weights(4, columns, 1, dtype);
+        let data = tensor.data().unwrap();
+        let all = blocks::<B>(&data);
+        let x: Vec<f32> = (0..columns).map(|i| ((i * 31 % 113) as f32 - 56.0) / 13.0).collect();
+        let mut y = vec![BlockQ8_0::zeros(); columns / 32];
+        BlockQ8_0::from_float(&x, &mut y);
+        let row = |r: usize| &all[r * columns / 32..(r + 1) * columns / 32];
+        let (d0, d1, d2, d3) = B::vec_dot_4(columns, row(0), row(1), row(2), row(3), &y);
+        for (r, d) in [d0, d1, d2, d3].into_iter().enumerate() {
+            let scalar = B::vec_dot_unopt(columns, row(r), &y);
+            assert!((d - scalar).abs() <= 1e-4 * scalar.abs().max(1.0), "row {r}: {d} vs {scalar}");
+            assert_eq!(B::vec_dot(columns, row(r), &y).to_bits(), d.to_bits());
+        }
+    }
+
+    /// A whole matmul against the dequantized weights.
+    pub(super) fn check_matmul<B: GgmlType<VecDotType = BlockQ8_0>>(dtype: GgmlDType) {
+        let (rows, columns, m) = (37, 64, 3);
+        let tensor = weights(rows, columns, 2, dtype);
+        let matrix = Matrix::<B>::new(tensor.clone()).unwrap();
+        let x = Tensor::from_vec(
+            (0..m * columns).map(|i| ((i * 17 % 29) as f32 - 14.0) / 5.0).collect::<Vec<_>>(),
+            (1, m, columns),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let got = matrix.forward(&x).unwrap();
+        assert_eq!(got.dims(), &[1, m, rows]);
+        let reference = x.broadcast_matmul(&tensor.dequantize(&Device::Cpu).unwrap().t().unwrap()).unwrap();
+        let error = (got - &reference).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        let scale = reference.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        // The activations are rounded to 8 bits, as in llama.cpp.
+        assert!(error <= 0.02 * scale, "max error {error} for values up to {scale}");
+    }
+
+    #[test]
+    fn other_types_are_refused() {
+        let tensor = weights(2, 64, 0, GgmlDType::Q8_0);
+        let Err(error) = Matrix::<q5_0::Block>::new(tensor) else { panic!("a Q8_0 tensor was taken as Q5_0") };
+        assert!(error.to_string().contains("expected a Q5_0"));
+    }
+}
