@@ -15,6 +15,56 @@
 //! [`Matrix`] reads the blocks of the candle tensor that holds them, so a
 //! tied embedding table serves as the output matrix too.
 
+/// Implements candle's `GgmlType` for our block type `$block`, laid out as
+/// candle's `$candle` (conversions go through candle's), its products by the
+/// calling module's `simd::dot_4(rows, activations, how many rows, n)`.
+macro_rules! ggml_type {
+    ($block:ty, $candle:ty, $dtype:expr) => {
+        const _: () = assert!(std::mem::size_of::<$block>() == std::mem::size_of::<$candle>());
+
+        fn as_candle(blocks: &[$block]) -> &[$candle] {
+            // SAFETY: identical #[repr(C)] layout (size asserted above).
+            unsafe { std::slice::from_raw_parts(blocks.as_ptr() as *const $candle, blocks.len()) }
+        }
+
+        impl GgmlType for $block {
+            const DTYPE: GgmlDType = $dtype;
+            const BLCK_SIZE: usize = 32;
+            type VecDotType = BlockQ8_0;
+
+            fn to_float(xs: &[Self], ys: &mut [f32]) {
+                <$candle>::to_float(as_candle(xs), ys)
+            }
+
+            fn from_float(xs: &[f32], ys: &mut [Self]) {
+                // SAFETY: identical #[repr(C)] layout (size asserted above).
+                let ys = unsafe { std::slice::from_raw_parts_mut(ys.as_mut_ptr() as *mut $candle, ys.len()) };
+                <$candle>::from_float(xs, ys)
+            }
+
+            fn vec_dot(n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
+                simd::dot_4([xs, xs, xs, xs], ys, 1, n)[0]
+            }
+
+            fn vec_dot_4(
+                n: usize,
+                xs0: &[Self],
+                xs1: &[Self],
+                xs2: &[Self],
+                xs3: &[Self],
+                ys: &[BlockQ8_0],
+            ) -> (f32, f32, f32, f32) {
+                let [d0, d1, d2, d3] = simd::dot_4([xs0, xs1, xs2, xs3], ys, 4, n);
+                (d0, d1, d2, d3)
+            }
+
+            fn vec_dot_unopt(n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
+                <$candle>::vec_dot_unopt(n, as_candle(xs), ys)
+            }
+        }
+    };
+}
+
 pub mod q5_0;
 pub mod q8_0;
 
@@ -38,6 +88,16 @@ const _: () = assert!(std::mem::size_of::<BlockQ8_0>() == std::mem::size_of::<Q8
 fn fields(block: &BlockQ8_0) -> &Q8_0Fields {
     // SAFETY: both are #[repr(C)] { f16, [i8; 32] } (size asserted above).
     unsafe { &*(block as *const BlockQ8_0 as *const Q8_0Fields) }
+}
+
+/// The sum of the eight lanes.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline(always)]
+unsafe fn hsum(x: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
+    let x = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+    let x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)))
 }
 
 /// A `[rows, columns]` weight matrix of blocks `B`, read in place from `tensor`;

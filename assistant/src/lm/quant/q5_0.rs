@@ -21,59 +21,16 @@ pub struct Block {
 const _: () = assert!(std::mem::size_of::<Block>() == 22);
 const _: () = assert!(std::mem::size_of::<BlockQ5_0>() == 22);
 
-fn as_candle(blocks: &[Block]) -> &[BlockQ5_0] {
-    // SAFETY: identical #[repr(C)] layout (size asserted above).
-    unsafe { std::slice::from_raw_parts(blocks.as_ptr() as *const BlockQ5_0, blocks.len()) }
-}
-
-fn as_candle_mut(blocks: &mut [Block]) -> &mut [BlockQ5_0] {
-    // SAFETY: identical #[repr(C)] layout (size asserted above).
-    unsafe { std::slice::from_raw_parts_mut(blocks.as_mut_ptr() as *mut BlockQ5_0, blocks.len()) }
-}
-
 /// Whether this build has a vectorised kernel (else Q5_0 is widened to Q8_0).
 pub const fn available() -> bool {
     cfg!(any(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"), target_arch = "aarch64"))
 }
 
-impl GgmlType for Block {
-    const DTYPE: GgmlDType = GgmlDType::Q5_0;
-    const BLCK_SIZE: usize = 32;
-    type VecDotType = BlockQ8_0;
-
-    fn to_float(xs: &[Self], ys: &mut [f32]) {
-        BlockQ5_0::to_float(as_candle(xs), ys)
-    }
-
-    fn from_float(xs: &[f32], ys: &mut [Self]) {
-        BlockQ5_0::from_float(xs, as_candle_mut(ys))
-    }
-
-    fn vec_dot(_n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
-        let [d, _, _, _] = simd::dot_4([xs, xs, xs, xs], ys, 1);
-        d
-    }
-
-    fn vec_dot_4(
-        _n: usize,
-        xs0: &[Self],
-        xs1: &[Self],
-        xs2: &[Self],
-        xs3: &[Self],
-        ys: &[BlockQ8_0],
-    ) -> (f32, f32, f32, f32) {
-        let [d0, d1, d2, d3] = simd::dot_4([xs0, xs1, xs2, xs3], ys, 4);
-        (d0, d1, d2, d3)
-    }
-
-    fn vec_dot_unopt(n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
-        BlockQ5_0::vec_dot_unopt(n, as_candle(xs), ys)
-    }
-}
+ggml_type!(Block, BlockQ5_0, GgmlDType::Q5_0);
 
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
 mod simd {
-    use super::super::fields;
+    use super::super::{fields, hsum};
     use super::Block;
     use candle_core::quantized::k_quants::BlockQ8_0;
     use std::arch::x86_64::*;
@@ -116,19 +73,12 @@ mod simd {
         _mm256_cvtepi32_ps(sums)
     }
 
-    #[inline(always)]
-    unsafe fn sum(x: __m256) -> f32 {
-        let x = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-        let x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-        _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)))
-    }
-
     /// Dot products of the first `rows` of `xs` with `ys`, each activation
     /// block loaded once for all of them. With AVX-512 the fifth bits are a
     /// mask register as they stand, and `q` (0..32) multiplies the activations
     /// unsigned: Σ(q − 16)·y = Σq·y − 16·Σy, the second term shared by the rows.
     #[cfg(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni"))]
-    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize, _n: usize) -> [f32; 4] {
         let mut out = [0f32; 4];
         // SAFETY: the features are enabled at compile time (cfg above); the
         // loads read whole blocks of the slices; a prefetch past the end of a
@@ -151,7 +101,7 @@ mod simd {
                 }
             }
             for r in 0..rows {
-                out[r] = sum(acc[r]);
+                out[r] = hsum(acc[r]);
             }
         }
         out
@@ -160,7 +110,7 @@ mod simd {
     /// Dot products of the first `rows` of `xs` with `ys`, each activation
     /// block loaded once for all of them.
     #[cfg(not(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni")))]
-    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize, _n: usize) -> [f32; 4] {
         let mut out = [0f32; 4];
         // SAFETY: AVX2 and FMA are enabled at compile time (cfg above); the
         // loads read whole blocks of the slices; a prefetch past the end of a
@@ -178,7 +128,7 @@ mod simd {
                 }
             }
             for r in 0..rows {
-                out[r] = sum(acc[r]);
+                out[r] = hsum(acc[r]);
             }
         }
         out
@@ -230,7 +180,7 @@ mod simd {
         vpaddq_s32(vpaddlq_s16(low), vpaddlq_s16(high))
     }
 
-    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize, _n: usize) -> [f32; 4] {
         let mut out = [0f32; 4];
         // SAFETY: NEON is baseline on aarch64; the loads read whole blocks.
         unsafe {
@@ -262,7 +212,7 @@ mod simd {
     use super::Block;
     use candle_core::quantized::k_quants::{BlockQ8_0, GgmlType};
 
-    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize) -> [f32; 4] {
+    pub fn dot_4(xs: [&[Block]; 4], ys: &[BlockQ8_0], rows: usize, _n: usize) -> [f32; 4] {
         let mut out = [0f32; 4];
         for r in 0..rows {
             out[r] = Block::vec_dot_unopt(ys.len() * 32, xs[r], ys);

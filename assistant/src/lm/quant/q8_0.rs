@@ -16,16 +16,6 @@ use super::Q8_0Fields;
 /// One Q8_0 block: weight `i` is `d × qs[i]`.
 pub type Block = Q8_0Fields;
 
-fn as_candle(blocks: &[Block]) -> &[BlockQ8_0] {
-    // SAFETY: identical #[repr(C)] layout (size asserted in the parent module).
-    unsafe { std::slice::from_raw_parts(blocks.as_ptr() as *const BlockQ8_0, blocks.len()) }
-}
-
-fn as_candle_mut(blocks: &mut [Block]) -> &mut [BlockQ8_0] {
-    // SAFETY: identical #[repr(C)] layout (size asserted in the parent module).
-    unsafe { std::slice::from_raw_parts_mut(blocks.as_mut_ptr() as *mut BlockQ8_0, blocks.len()) }
-}
-
 /// Whether this build has the kernel (else candle's Q8_0 matmul is used).
 pub const fn available() -> bool {
     cfg!(all(
@@ -43,39 +33,7 @@ pub fn candle_repacks(columns: usize) -> bool {
     columns % 256 == 0
 }
 
-impl GgmlType for Block {
-    const DTYPE: GgmlDType = GgmlDType::Q8_0;
-    const BLCK_SIZE: usize = 32;
-    type VecDotType = BlockQ8_0;
-
-    fn to_float(xs: &[Self], ys: &mut [f32]) {
-        BlockQ8_0::to_float(as_candle(xs), ys)
-    }
-
-    fn from_float(xs: &[f32], ys: &mut [Self]) {
-        BlockQ8_0::from_float(xs, as_candle_mut(ys))
-    }
-
-    fn vec_dot(n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
-        simd::dot_4([xs, xs, xs, xs], ys, 1, n)[0]
-    }
-
-    fn vec_dot_4(
-        n: usize,
-        xs0: &[Self],
-        xs1: &[Self],
-        xs2: &[Self],
-        xs3: &[Self],
-        ys: &[BlockQ8_0],
-    ) -> (f32, f32, f32, f32) {
-        let [d0, d1, d2, d3] = simd::dot_4([xs0, xs1, xs2, xs3], ys, 4, n);
-        (d0, d1, d2, d3)
-    }
-
-    fn vec_dot_unopt(n: usize, xs: &[Self], ys: &[BlockQ8_0]) -> f32 {
-        BlockQ8_0::vec_dot_unopt(n, as_candle(xs), ys)
-    }
-}
+ggml_type!(Block, BlockQ8_0, GgmlDType::Q8_0);
 
 #[cfg(all(
     target_arch = "x86_64",
@@ -85,7 +43,7 @@ impl GgmlType for Block {
     target_feature = "fma"
 ))]
 mod simd {
-    use super::super::fields;
+    use super::super::{fields, hsum};
     use super::Block;
     use candle_core::quantized::k_quants::BlockQ8_0;
     use std::arch::x86_64::*;
@@ -94,13 +52,6 @@ mod simd {
     /// output matrix, 1 KiB gave ~10–15 % more tokens a second than none
     /// (256 B less, 2–4 KiB no more).
     const PREFETCH_BYTES: usize = 1024;
-
-    #[inline(always)]
-    unsafe fn sum(x: __m256) -> f32 {
-        let x = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-        let x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-        _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)))
-    }
 
     /// Dot products of the first `rows` of `xs` with `ys`, each activation
     /// block loaded once for all of them.
@@ -126,7 +77,7 @@ mod simd {
                 }
             }
             for r in 0..rows {
-                out[r] = sum(acc[r]);
+                out[r] = hsum(acc[r]);
             }
         }
         out
