@@ -85,6 +85,7 @@ pub struct Q8_0Fields {
 }
 const _: () = assert!(std::mem::size_of::<BlockQ8_0>() == std::mem::size_of::<Q8_0Fields>());
 
+#[cfg(any(all(target_arch = "x86_64", target_feature = "avx2"), target_arch = "aarch64"))]
 fn fields(block: &BlockQ8_0) -> &Q8_0Fields {
     // SAFETY: both are #[repr(C)] { f16, [i8; 32] } (size asserted above).
     unsafe { &*(block as *const BlockQ8_0 as *const Q8_0Fields) }
