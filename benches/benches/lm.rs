@@ -8,6 +8,8 @@
 //! - `lm_decode/<model>`: one token after those 128 (generation speed is its
 //!   inverse).
 //!
+//! llama.cpp runs on a thread of its own (`llama::Remote`, timed there): on
+//! AMX machines it must not share a thread with candle's tile kernels.
 //! Peak memory is measured per process by `scripts/bench-lm`.
 //! Needs the default language models (`awal models fetch`).
 
@@ -38,12 +40,10 @@ fn load(c: &mut Criterion) {
         let path = lm_file(id);
         group.bench_function(format!("{id}/awal"), |b| b.iter(|| LanguageModel::load(&path).unwrap()));
         #[cfg(feature = "llama-cpp")]
-        group.bench_function(format!("{id}/llama.cpp"), |b| {
-            b.iter(|| {
-                let peer = awal_benches::llama::Peer::load(&path);
-                drop(peer.context(512));
-            })
-        });
+        {
+            let theirs = awal_benches::llama::Remote::loader(&path, 512);
+            group.bench_function(format!("{id}/llama.cpp"), |b| b.iter_custom(|times| theirs.time_load(times)));
+        }
     }
 }
 
@@ -53,17 +53,13 @@ fn prefill_and_decode(c: &mut Criterion) {
         let prompt = prompt_128(&path);
         let mut ours = Transformer::load(GgufFile::open(&path).unwrap()).unwrap();
         #[cfg(feature = "llama-cpp")]
-        let peer = awal_benches::llama::Peer::load(&path);
-        #[cfg(feature = "llama-cpp")]
-        let mut theirs = peer.context(512);
+        let theirs = awal_benches::llama::Remote::start(&path, 512);
 
         let mut group = c.benchmark_group("lm_prefill_128");
         group.sample_size(10);
         group.bench_function(format!("{id}/awal"), |b| b.iter(|| ours.forward(&prompt, 0).unwrap()));
         #[cfg(feature = "llama-cpp")]
-        group.bench_function(format!("{id}/llama.cpp"), |b| {
-            b.iter(|| awal_benches::llama::eval(&mut theirs, &prompt, 0))
-        });
+        group.bench_function(format!("{id}/llama.cpp"), |b| b.iter_custom(|times| theirs.time_eval(&prompt, 0, times)));
         group.finish();
 
         let mut group = c.benchmark_group("lm_decode");
@@ -72,9 +68,9 @@ fn prefill_and_decode(c: &mut Criterion) {
         group.bench_function(format!("{id}/awal"), |b| b.iter(|| ours.forward(&[prompt[5]], 128).unwrap()));
         #[cfg(feature = "llama-cpp")]
         {
-            awal_benches::llama::eval(&mut theirs, &prompt, 0);
+            theirs.time_eval(&prompt, 0, 0);
             group.bench_function(format!("{id}/llama.cpp"), |b| {
-                b.iter(|| awal_benches::llama::eval(&mut theirs, &[prompt[5]], 128))
+                b.iter_custom(|times| theirs.time_eval(&[prompt[5]], 128, times))
             });
         }
         group.finish();

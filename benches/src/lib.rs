@@ -57,6 +57,94 @@ pub mod llama {
         }
     }
 
+    /// llama.cpp on a thread of its own, timed there. On CPUs with AMX, candle
+    /// keeps its tile configuration per thread and llama.cpp's ggml changes the
+    /// tile state of the threads it runs on: Awal's next tile instruction on
+    /// the same thread then faults (SIGILL; seen on this kind of machine). So in
+    /// a benchmark that runs both, llama.cpp never runs on the bench's thread.
+    pub struct Remote {
+        requests: Option<std::sync::mpsc::Sender<Request>>,
+        took: std::sync::mpsc::Receiver<std::time::Duration>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    enum Request {
+        /// Load the model and a context this many times.
+        Load(u64),
+        /// Evaluate the tokens from the position this many times (at least once).
+        Eval(Vec<u32>, usize, u64),
+    }
+
+    impl Remote {
+        /// A thread with `path` loaded and a context of `n_ctx` tokens, for `time_eval`.
+        pub fn start(path: &Path, n_ctx: u32) -> Self {
+            Self::spawn(path, n_ctx, true)
+        }
+
+        /// A thread holding no model, for `time_load` (llama.cpp's backend is
+        /// one per process at a time).
+        pub fn loader(path: &Path, n_ctx: u32) -> Self {
+            Self::spawn(path, n_ctx, false)
+        }
+
+        fn spawn(path: &Path, n_ctx: u32, resident: bool) -> Self {
+            let (requests, incoming) = std::sync::mpsc::channel::<Request>();
+            let (done, took) = std::sync::mpsc::channel();
+            let path = path.to_path_buf();
+            let thread = std::thread::spawn(move || {
+                let peer = resident.then(|| Peer::load(&path));
+                let mut context = peer.as_ref().map(|peer| peer.context(n_ctx));
+                for request in incoming {
+                    let started = std::time::Instant::now();
+                    match (request, context.as_mut()) {
+                        (Request::Load(times), _) => {
+                            for _ in 0..times {
+                                let peer = Peer::load(&path);
+                                drop(peer.context(n_ctx));
+                            }
+                        }
+                        (Request::Eval(tokens, position, times), Some(context)) => {
+                            for _ in 0..times.max(1) {
+                                std::hint::black_box(eval(context, &tokens, position));
+                            }
+                        }
+                        (Request::Eval(..), None) => panic!("a loader thread holds no model to evaluate"),
+                    }
+                    if done.send(started.elapsed()).is_err() {
+                        break;
+                    }
+                }
+            });
+            Self { requests: Some(requests), took, thread: Some(thread) }
+        }
+
+        fn ask(&self, request: Request) -> std::time::Duration {
+            self.requests.as_ref().expect("running").send(request).expect("the llama.cpp thread is running");
+            self.took.recv().expect("the llama.cpp thread answers")
+        }
+
+        /// How long `times` loads of the model and a context took.
+        pub fn time_load(&self, times: u64) -> std::time::Duration {
+            self.ask(Request::Load(times))
+        }
+
+        /// How long `times` evaluations of `tokens` from `position` took.
+        pub fn time_eval(&self, tokens: &[u32], position: usize, times: u64) -> std::time::Duration {
+            self.ask(Request::Eval(tokens.to_vec(), position, times))
+        }
+    }
+
+    impl Drop for Remote {
+        /// Ends the thread and waits for it, so that its model is freed
+        /// before another is loaded.
+        fn drop(&mut self) {
+            drop(self.requests.take());
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+
     /// Evaluates `tokens` from `position` (dropping the cache from there) and
     /// returns the arg-max after the last one.
     pub fn eval(context: &mut LlamaContext, tokens: &[u32], position: usize) -> u32 {
