@@ -23,6 +23,7 @@ use std::collections::HashSet;
 use super::{GenerationParams, LanguageModel, LmError};
 use crate::corpus::lang::LangTag;
 use crate::corpus::normalize::{fold, tokens};
+use crate::speech::sentence_end;
 
 /// Share of a sentence's content words that must be in the source text.
 const MIN_SUPPORT: f64 = 0.6;
@@ -128,15 +129,6 @@ impl Rewrite {
     }
 }
 
-/// Byte offset just past the first sentence end followed by a space.
-fn sentence_end(text: &str) -> Option<usize> {
-    text.char_indices().find_map(|(i, c)| {
-        let after = i + c.len_utf8();
-        let ends = matches!(c, '.' | '!' | '?' | '؟' | '\n') && text[after..].starts_with(char::is_whitespace);
-        ends.then_some(after)
-    })
-}
-
 fn ends_a_sentence(text: &str) -> bool {
     text.ends_with(['.', '!', '?', '؟'])
 }
@@ -155,13 +147,14 @@ fn negated(sentence: &str) -> bool {
 struct Source {
     words: HashSet<String>,
     numbers: HashSet<String>,
-    /// Each sentence: its words, whether it is negated, and its folded text.
+    /// Each sentence: its words, whether it is negated, and its folded text;
+    /// `words` is their union.
     sentences: Vec<(HashSet<String>, bool, String)>,
 }
 
 impl Source {
     fn new(text: &str, tag: &LangTag) -> Self {
-        let mut sentences = Vec::new();
+        let mut sentences: Vec<(HashSet<String>, bool, String)> = Vec::new();
         let mut rest = text.trim();
         while !rest.is_empty() {
             let end = sentence_end(rest).unwrap_or(rest.len());
@@ -170,7 +163,8 @@ impl Source {
             sentences.push((words, negated(sentence), folded_words(sentence)));
             rest = rest[end..].trim_start();
         }
-        Self { words: tokens(text, Some(tag)).surface.into_iter().collect(), numbers: numbers(text), sentences }
+        let words = sentences.iter().flat_map(|(words, _, _)| words.iter().cloned()).collect();
+        Self { words, numbers: numbers(text), sentences }
     }
 
     fn carries(&self, sentence: &str, tag: &LangTag) -> bool {

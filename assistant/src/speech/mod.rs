@@ -51,13 +51,17 @@ pub fn synthesize(text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool,
 /// The first sentence of `text`: what is synthesized first, so the kiosk
 /// starts speaking while the rest is prepared.
 pub fn first_sentence(text: &str) -> &str {
-    let end = text
-        .char_indices()
-        .find(|&(i, c)| {
-            matches!(c, '.' | '?' | '!' | '؟' | '\n') && text[i + c.len_utf8()..].starts_with(char::is_whitespace)
-        })
-        .map_or(text.len(), |(i, c)| i + c.len_utf8());
-    text[..end].trim()
+    text[..sentence_end(text).unwrap_or(text.len())].trim()
+}
+
+/// Byte offset just past the first sentence end (a full stop, question or
+/// exclamation mark, or line break) that a space follows: "17.92" is not one.
+pub fn sentence_end(text: &str) -> Option<usize> {
+    text.char_indices().find_map(|(i, c)| {
+        let after = i + c.len_utf8();
+        let ends = matches!(c, '.' | '!' | '?' | '؟' | '\n') && text[after..].starts_with(char::is_whitespace);
+        ends.then_some(after)
+    })
 }
 
 #[cfg(test)]
