@@ -70,3 +70,16 @@ fn truncated_gguf_is_a_clear_error() {
     let message = GgufFile::open(&truncated).err().expect("a truncated file must not open").to_string();
     assert!(message.contains("cut.gguf") && message.contains("truncated"), "{message}");
 }
+
+#[test]
+fn gguf_cut_inside_its_weights_is_a_clear_error() {
+    let model = common::real_model("qwen2.5-0.5b-instruct-q4km");
+    let source = GgufFile::find_in(&model.dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("half.gguf");
+    let bytes = std::fs::read(&source).unwrap();
+    // The header is whole, the stacked q/k/v and gate/up weights of later layers are not.
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let message = awal::lm::LanguageModel::load(&truncated).err().expect("half a model must not load").to_string();
+    assert!(message.contains("half.gguf") && message.contains("truncated"), "{message}");
+}

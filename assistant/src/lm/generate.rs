@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use candle_core::Tensor;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use serde::Serialize;
 use serde_json::Value;
@@ -163,6 +164,7 @@ impl LanguageModel {
             (temperature, None, Some(p)) => Sampling::TopP { p, temperature },
             (temperature, None, None) => Sampling::All { temperature },
         };
+        let sampling_is_greedy = matches!(sampling, Sampling::ArgMax);
         let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
         let started = Instant::now();
         let (mut logits, reused) = self.transformer.forward_reusing(prompt)?;
@@ -178,7 +180,10 @@ impl LanguageModel {
                 logits = candle_transformers::utils::apply_repeat_penalty(&logits, params.repeat_penalty, recent)
                     .map_err(|e| LmError::Compute(e.to_string()))?;
             }
-            let token = sampler.sample(&logits).map_err(|e| LmError::Compute(e.to_string()))?;
+            let token = match sampling_is_greedy {
+                true => argmax(&logits)?,
+                false => sampler.sample(&logits).map_err(|e| LmError::Compute(e.to_string()))?,
+            };
             if self.stop_tokens.contains(&token) {
                 break;
             }
@@ -285,10 +290,43 @@ impl LanguageModel {
     }
 }
 
+/// The greedy choice: the token with the highest logit.
+fn argmax(logits: &Tensor) -> Result<u32, LmError> {
+    let scores = logits.to_vec1::<f32>().map_err(|e| LmError::Compute(e.to_string()))?;
+    best_index(&scores).ok_or_else(|| LmError::Compute("no logits".into()))
+}
+
+/// Index of the largest score (the first of equals). Sixteen running maxima
+/// with their indices, so that the compiler can keep them in SIMD registers:
+/// candle's `argmax` compares Gemma's 262k logits one at a time (~2 % of a
+/// decode step).
+fn best_index(scores: &[f32]) -> Option<u32> {
+    const LANES: usize = 16;
+    let (blocks, tail) = scores.as_chunks::<LANES>();
+    let mut best = [f32::NEG_INFINITY; LANES];
+    let mut at = [0u32; LANES];
+    for (b, block) in blocks.iter().enumerate() {
+        for i in 0..LANES {
+            if block[i] > best[i] {
+                best[i] = block[i];
+                at[i] = (b * LANES + i) as u32;
+            }
+        }
+    }
+    let lanes = best.into_iter().zip(at);
+    let rest = tail.iter().enumerate().map(|(i, &v)| (v, (blocks.len() * LANES + i) as u32));
+    let candidates = lanes.chain(rest).filter(|(v, _)| !v.is_nan());
+    let first_max = |a: (f32, u32), b: (f32, u32)| if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a };
+    match scores.is_empty() {
+        true => None,
+        false => Some(candidates.fold((f32::NEG_INFINITY, 0), first_max).1),
+    }
+}
+
 /// The highest-scoring token that `fits`: the arg-max first (usually it
 /// does), then the rest in order.
 fn most_likely(scores: &[f32], fits: impl Fn(u32) -> bool) -> Option<u32> {
-    let best = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i as u32)?;
+    let best = best_index(scores)?;
     if fits(best) {
         return Some(best);
     }
@@ -309,5 +347,22 @@ fn fallback_template(architecture: &str) -> Option<&'static str> {
              {{ m.content }}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}",
         ),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_index_is_the_first_largest_in_blocks_and_tail() {
+        let mut scores: Vec<f32> = (0..37).map(|i| (i as f32 * 0.7).sin()).collect();
+        let plain = |s: &[f32]| (0..s.len()).fold(0, |best, i| if s[i] > s[best] { i } else { best }) as u32;
+        assert_eq!(best_index(&scores), Some(plain(&scores)));
+        scores[35] = 9.0; // in the tail
+        assert_eq!(best_index(&scores), Some(35));
+        scores[3] = 9.0; // an equal one earlier wins
+        assert_eq!(best_index(&scores), Some(3));
+        assert_eq!(best_index(&[]), None);
     }
 }

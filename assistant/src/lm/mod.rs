@@ -4,9 +4,11 @@
 //! The assistant uses the model to route requests, pull form values out of
 //! speech and simplify cited text — never to answer rights questions alone.
 
+pub mod attention;
 pub mod generate;
 pub mod grounded;
 pub mod json;
+pub mod matrix;
 pub mod model;
 pub mod quant;
 pub mod simplify;

@@ -10,13 +10,15 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
-use candle_core::quantized::{gguf_file::Content, GgmlDType, QMatMul, QStorage, QTensor};
-use candle_core::{DType, Device, IndexOp, Module, Tensor};
+use candle_core::quantized::{gguf_file::Content, QStorage, QTensor};
+use candle_core::{DType, Device, IndexOp, Tensor};
+use half::f16;
 
-use super::quant::{self, q5_0, q8_0};
+use super::attention::{self, Heads, KvCache, RopeStyle, Rotary};
+use super::matrix::{Matrix, Projections};
 use super::{GgufFile, LmError};
 
 /// Architectures this build can run.
@@ -60,33 +62,9 @@ struct Shape {
     sliding_window: Option<usize>,
 }
 
-/// A weight matrix: through our kernels where this build has one for its
-/// type and shape (`quant`), else through candle.
-enum Matrix {
-    Candle(QMatMul),
-    Q5_0(quant::Matrix<q5_0::Block>),
-    Q8_0(quant::Matrix<q8_0::Block>),
-}
-
-impl Matrix {
-    fn new(tensor: Arc<QTensor>) -> candle_core::Result<Self> {
-        let columns = tensor.shape().dims2()?.1;
-        match tensor.dtype() {
-            GgmlDType::Q5_0 if q5_0::available() => quant::Matrix::new(tensor).map(Self::Q5_0),
-            GgmlDType::Q5_0 => q5_0_as_q8_0(&tensor).and_then(QMatMul::from_qtensor).map(Self::Candle),
-            GgmlDType::Q8_0 if q8_0::available() && !q8_0::candle_repacks(columns) => {
-                quant::Matrix::new(tensor).map(Self::Q8_0)
-            }
-            _ => QMatMul::from_arc(tensor).map(Self::Candle),
-        }
-    }
-
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        match self {
-            Self::Candle(m) => m.forward(x),
-            Self::Q5_0(m) => m.forward(x),
-            Self::Q8_0(m) => m.forward(x),
-        }
+impl Shape {
+    fn heads(&self) -> Heads {
+        Heads { n_head: self.n_head, n_kv_head: self.n_kv_head, head_dim: self.head_dim }
     }
 }
 
@@ -116,32 +94,34 @@ impl RmsNorm {
     }
 }
 
+/// An RMS norm applied to each head of a projection (Qwen 3, Gemma 3).
+struct HeadNorm {
+    weight: Vec<f32>,
+    eps: f32,
+}
+
 struct Layer {
     attn_norm: RmsNorm,
-    q: Linear,
-    k: Linear,
-    v: Linear,
+    /// Queries, keys and values.
+    qkv: Projections,
     o: Linear,
-    q_norm: Option<RmsNorm>,
-    k_norm: Option<RmsNorm>,
+    q_norm: Option<HeadNorm>,
+    k_norm: Option<HeadNorm>,
     post_attn_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
-    gate: Matrix,
-    up: Matrix,
+    /// The feed-forward's gate and up projections.
+    gate_up: Projections,
     down: Matrix,
     post_ffn_norm: Option<RmsNorm>,
     /// Attends only to the last `sliding_window` positions (Gemma 3: 5 layers of 6).
     sliding: bool,
-    /// Keys and values `[1, n_kv_head, positions, head_dim]`.
-    cache: Option<(Tensor, Tensor)>,
+    cache: KvCache,
 }
 
-/// Rotary tables and masks for one forward pass, shared by all layers.
+/// Rotary tables for one forward pass, shared by all layers.
 struct Pass {
-    global: (Tensor, Tensor),
-    local: (Tensor, Tensor),
-    causal_mask: Option<Tensor>,
-    sliding_mask: Option<Tensor>,
+    global: Rotary,
+    local: Rotary,
 }
 
 pub struct Transformer {
@@ -186,31 +166,35 @@ impl Transformer {
         for i in 0..block_count {
             let has = |t: &str| content.tensor_infos.contains_key(&format!("blk.{i}.{t}"));
             let (has_q_norm, has_post_norms) = (has("attn_q_norm.weight"), has("post_attention_norm.weight"));
-            let mut linear = |t: &str| -> Result<Linear, LmError> {
-                let bias = format!("blk.{i}.{t}.bias");
-                let bias = if content.tensor_infos.contains_key(&bias) { Some(weights.f32(&bias)?) } else { None };
-                Ok(Linear { weight: weights.matmul(&format!("blk.{i}.{t}.weight"))?, bias })
+            let names = |parts: &[&str]| parts.iter().map(|t| format!("blk.{i}.{t}")).collect::<Vec<_>>();
+            let qkv = weights.projections(&names(&["attn_q", "attn_k", "attn_v"]))?;
+            let gate_up = weights.projections(&names(&["ffn_gate", "ffn_up"]))?;
+            let o_bias = format!("blk.{i}.attn_output.bias");
+            let o = Linear {
+                weight: weights.matmul(&format!("blk.{i}.attn_output.weight"))?,
+                bias: if content.tensor_infos.contains_key(&o_bias) { Some(weights.f32(&o_bias)?) } else { None },
             };
-            let (q, k, v, o) = (linear("attn_q")?, linear("attn_k")?, linear("attn_v")?, linear("attn_output")?);
             let eps = shape.eps;
             let mut norm = |t: &str| weights.norm(&format!("blk.{i}.{t}.weight"), eps);
+            let (q_norm, k_norm) = if has_q_norm {
+                (Some(norm("attn_q_norm")?.per_head()?), Some(norm("attn_k_norm")?.per_head()?))
+            } else {
+                (None, None)
+            };
             layers.push(Layer {
                 attn_norm: norm("attn_norm")?,
-                q_norm: if has_q_norm { Some(norm("attn_q_norm")?) } else { None },
-                k_norm: if has_q_norm { Some(norm("attn_k_norm")?) } else { None },
+                q_norm,
+                k_norm,
                 post_attn_norm: if has_post_norms { Some(norm("post_attention_norm")?) } else { None },
                 ffn_norm: norm("ffn_norm")?,
                 post_ffn_norm: if has_post_norms { Some(norm("post_ffw_norm")?) } else { None },
-                q,
-                k,
-                v,
+                qkv,
                 o,
-                gate: weights.matmul(&format!("blk.{i}.ffn_gate.weight"))?,
-                up: weights.matmul(&format!("blk.{i}.ffn_up.weight"))?,
+                gate_up,
                 down: weights.matmul(&format!("blk.{i}.ffn_down.weight"))?,
                 // llama.cpp's Gemma 3 pattern: every sixth layer is global.
                 sliding: shape.sliding_window.is_some() && (i + 1) % 6 != 0,
-                cache: None,
+                cache: KvCache::default(),
             });
         }
         Ok(Self { architecture, shape, embedding, layers, output_norm, output, cached: Vec::new() })
@@ -252,11 +236,9 @@ impl Transformer {
             return;
         }
         self.cached.truncate(len);
+        let heads = self.shape.heads();
         for layer in &mut self.layers {
-            layer.cache = match layer.cache.take() {
-                Some((k, v)) if len > 0 => k.narrow(2, 0, len).and_then(|k| Ok((k, v.narrow(2, 0, len)?))).ok(),
-                _ => None,
-            };
+            layer.cache.truncate(len, heads);
         }
     }
 
@@ -278,13 +260,8 @@ impl Transformer {
             }
             x = (x + h)?;
             let h = layer.ffn_norm.forward(&x)?;
-            let gate = layer.gate.forward(&h)?;
-            let gate = if architecture == Architecture::Gemma3 {
-                gelu_like_ggml(&gate)?
-            } else {
-                candle_nn::ops::silu(&gate)?
-            };
-            let mut h = layer.down.forward(&(gate * layer.up.forward(&h)?)?)?;
+            let gated = gated(layer.gate_up.forward(&h)?, h.dims(), architecture)?;
+            let mut h = layer.down.forward(&gated)?;
             if let Some(norm) = &layer.post_ffn_norm {
                 h = norm.forward(&h)?;
             }
@@ -297,18 +274,12 @@ impl Transformer {
 
     fn pass(&self, position: usize, seq: usize) -> candle_core::Result<Pass> {
         let shape = &self.shape;
-        let total = position + seq;
-        let global = rope_tables(shape, shape.rope_base, shape.rope_scale, position, seq)?;
+        let global = rope_tables(shape, shape.rope_base, shape.rope_scale, position, seq);
         let local = match shape.sliding_window {
-            Some(_) => rope_tables(shape, shape.rope_base_local, 1.0, position, seq)?,
+            Some(_) => rope_tables(shape, shape.rope_base_local, 1.0, position, seq),
             None => global.clone(),
         };
-        let causal_mask = (seq > 1).then(|| mask(position, seq, None)).transpose()?;
-        let sliding_mask = match shape.sliding_window {
-            Some(window) if seq > 1 || total > window => Some(mask(position, seq, Some(window))?),
-            _ => None,
-        };
-        Ok(Pass { global, local, causal_mask, sliding_mask })
+        Ok(Pass { global, local })
     }
 }
 
@@ -322,70 +293,62 @@ impl Layer {
         position: usize,
     ) -> candle_core::Result<Tensor> {
         let seq = x.dim(1)?;
-        let (n_head, n_kv, hd) = (shape.n_head, shape.n_kv_head, shape.head_dim);
-        let mut q = self.q.forward(x)?.reshape((1, seq, n_head, hd))?;
-        let mut k = self.k.forward(x)?.reshape((1, seq, n_kv, hd))?;
-        let v = self.v.forward(x)?.reshape((1, seq, n_kv, hd))?.transpose(1, 2)?.contiguous()?;
+        let heads = shape.heads();
+        let [mut q, mut k, v]: [Vec<f32>; 3] =
+            self.qkv.forward(x)?.try_into().map_err(|_| candle_core::Error::Msg("q, k, v expected".into()))?;
         if let (Some(q_norm), Some(k_norm)) = (&self.q_norm, &self.k_norm) {
-            q = q_norm.forward(&q)?;
-            k = k_norm.forward(&k)?;
+            attention::rms_norm_each(&mut q, &q_norm.weight, q_norm.eps);
+            attention::rms_norm_each(&mut k, &k_norm.weight, k_norm.eps);
         }
-        let (cos, sin) = if self.sliding { &pass.local } else { &pass.global };
-        let rope = if architecture == Architecture::Llama {
-            candle_nn::rotary_emb::rope_i
-        } else {
-            candle_nn::rotary_emb::rope
-        };
-        let q = rope(&q.transpose(1, 2)?.contiguous()?, cos, sin)?;
-        let k = rope(&k.transpose(1, 2)?.contiguous()?, cos, sin)?;
-
-        // The cache holds f16, as llama.cpp's does: half the memory, and the
-        // same rounding of keys and values (greedy parity test).
-        let (k, v) = (k.to_dtype(DType::F16)?, v.to_dtype(DType::F16)?);
-        let (k, v) = match self.cache.take() {
-            Some((k_cache, v_cache)) if position > 0 => {
-                (Tensor::cat(&[&k_cache, &k], 2)?, Tensor::cat(&[&v_cache, &v], 2)?)
-            }
-            _ => (k, v),
-        };
-        self.cache = Some((k.clone(), v.clone()));
-        let total = k.dim(2)?;
-        let (k, v) = (k.to_dtype(DType::F32)?, v.to_dtype(DType::F32)?);
-
-        // Grouped-query attention without copying keys: the query heads sharing
-        // one key head are stacked as extra rows.
-        let group = n_head / n_kv;
-        let q = (q * (1.0 / (hd as f64).sqrt()))?.reshape((1, n_kv, group * seq, hd))?;
-        let mut scores = q.matmul(&k.t()?)?;
-        let mask = if self.sliding { &pass.sliding_mask } else { &pass.causal_mask };
-        if let Some(mask) = mask {
-            scores = scores.reshape((1, n_kv, group, seq, total))?.broadcast_add(mask)?.reshape((
-                1,
-                n_kv,
-                group * seq,
-                total,
-            ))?;
-        }
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = weights.matmul(&v)?.reshape((1, n_head, seq, hd))?.transpose(1, 2)?.reshape((1, seq, n_head * hd))?;
+        let rotary = if self.sliding { &pass.local } else { &pass.global };
+        let style = if architecture == Architecture::Llama { RopeStyle::Interleaved } else { RopeStyle::Halves };
+        rotary.apply(&mut q, heads.head_dim, style);
+        rotary.apply(&mut k, heads.head_dim, style);
+        self.cache.push(&k, &v);
+        let window = if self.sliding { shape.sliding_window } else { None };
+        let out = attention::attend(&q, &self.cache, position, heads, window);
+        let out = Tensor::from_vec(out, (1, seq, heads.n_head * heads.head_dim), &Device::Cpu)?;
         self.o.forward(&out)
     }
 }
 
-/// GELU (tanh form) as ggml computes it on CPUs: through a table indexed by
-/// the f16 value of the input, giving an f16 result.
-fn gelu_like_ggml(x: &Tensor) -> candle_core::Result<Tensor> {
-    x.to_dtype(DType::F16)?.to_dtype(DType::F32)?.gelu()?.to_dtype(DType::F16)?.to_dtype(DType::F32)
+/// The feed-forward's gated activation `act(gate) × up` in one pass: GELU for
+/// Gemma 3, SiLU otherwise.
+/// `gate_up` holds the two projections `[tokens][ffn]`; `dims` are the input's.
+fn gated(gate_up: Vec<Vec<f32>>, dims: &[usize], architecture: Architecture) -> candle_core::Result<Tensor> {
+    let [gate, up]: [Vec<f32>; 2] =
+        gate_up.try_into().map_err(|_| candle_core::Error::Msg("gate and up expected".into()))?;
+    let mut shape = dims.to_vec();
+    shape.pop();
+    shape.push(gate.len() / shape.iter().product::<usize>());
+    let activation = if architecture == Architecture::Gemma3 { gelu_like_ggml } else { silu };
+    let out: Vec<f32> = gate.iter().zip(&up).map(|(g, u)| activation(*g) * u).collect();
+    Tensor::from_vec(out, shape, &Device::Cpu)
 }
 
-/// Cosine and sine `[seq, head_dim / 2]` for positions `position..position + seq`.
-fn rope_tables(
-    shape: &Shape,
-    base: f32,
-    scale: f32,
-    position: usize,
-    seq: usize,
-) -> candle_core::Result<(Tensor, Tensor)> {
+/// GELU (tanh form) as ggml computes it on CPUs: through a table indexed by
+/// the f16 value of the input, giving an f16 result. The table (128 KiB) is
+/// also the fast way: one lookup instead of a `tanh` per value.
+fn gelu_like_ggml(x: f32) -> f32 {
+    static TABLE: std::sync::OnceLock<Vec<f16>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        const SQRT_TWO_OVER_PI: f32 = 0.797_884_6;
+        (0..=u16::MAX)
+            .map(|bits| {
+                let x = f16::from_bits(bits).to_f32();
+                f16::from_f32(0.5 * x * (1.0 + (SQRT_TWO_OVER_PI * x * (1.0 + 0.044715 * x * x)).tanh()))
+            })
+            .collect()
+    });
+    table[f16::from_f32(x).to_bits() as usize].to_f32()
+}
+
+fn silu(x: f32) -> f32 {
+    x / (1.0 + (-x).exp())
+}
+
+/// Cosine and sine `[seq][head_dim / 2]` for positions `position..position + seq`.
+fn rope_tables(shape: &Shape, base: f32, scale: f32, position: usize, seq: usize) -> Rotary {
     let half = shape.head_dim / 2;
     let frequencies: Vec<f32> = (0..half)
         .map(|i| {
@@ -402,27 +365,7 @@ fn rope_tables(
             sin.push(angle.sin());
         }
     }
-    Ok((Tensor::from_vec(cos, (seq, half), &Device::Cpu)?, Tensor::from_vec(sin, (seq, half), &Device::Cpu)?))
-}
-
-/// Additive mask `[seq, position + seq]`: query `i` (at `position + i`) sees key
-/// `j` when `j <= position + i`, and, with a window, `position + i - j < window`.
-fn mask(position: usize, seq: usize, window: Option<usize>) -> candle_core::Result<Tensor> {
-    let total = position + seq;
-    let values: Vec<f32> = (0..seq)
-        .flat_map(|i| {
-            let query = position + i;
-            (0..total).map(move |key| {
-                let visible = key <= query && window.is_none_or(|w| query - key < w);
-                if visible {
-                    0.0
-                } else {
-                    f32::NEG_INFINITY
-                }
-            })
-        })
-        .collect();
-    Tensor::from_vec(values, (seq, total), &Device::Cpu)
+    Rotary { cos, sin, half }
 }
 
 /// Reads tensors from the file, naming it in errors.
@@ -441,6 +384,67 @@ impl Weights<'_> {
         self.content.tensor(&mut self.reader, name, &Device::Cpu).map_err(|e| self.error(e))
     }
 
+    /// Projections `names` of one input (`NAME.weight`, optional `NAME.bias`),
+    /// consecutive weights of one type stacked into one matrix.
+    fn projections(&mut self, names: &[String]) -> Result<Projections, LmError> {
+        let mut stacks = Vec::new();
+        let mut biases = Vec::new();
+        let mut group: Vec<String> = Vec::new();
+        for name in names {
+            let weight = format!("{name}.weight");
+            let dtype = |n: &String| self.content.tensor_infos.get(n).map(|info| info.ggml_dtype);
+            if group.last().is_some_and(|last| dtype(last) != dtype(&weight)) {
+                stacks.push(self.stacked(&std::mem::take(&mut group))?);
+            }
+            group.push(weight);
+            let bias = format!("{name}.bias");
+            biases.push(if self.content.tensor_infos.contains_key(&bias) {
+                Some(self.f32(&bias)?.to_vec1::<f32>().map_err(|e| self.error(e))?)
+            } else {
+                None
+            });
+        }
+        stacks.push(self.stacked(&group)?);
+        Projections::new(stacks, biases).map_err(|e| self.error(e))
+    }
+
+    /// The matrices `names` (one type, same columns) one under the other, read
+    /// straight into one buffer (a quantized row is whole blocks, so the stack
+    /// is their bytes in order), with each one's rows.
+    fn stacked(&mut self, names: &[String]) -> Result<(QTensor, Vec<usize>), LmError> {
+        let mut bytes = Vec::new();
+        let mut rows = Vec::new();
+        let (mut dtype, mut columns) = (None, None);
+        for name in names {
+            let info = self.content.tensor_infos.get(name).ok_or_else(|| self.missing(name))?;
+            let (r, c) = info.shape.dims2().map_err(|e| self.error(e))?;
+            if dtype.replace(info.ggml_dtype).is_some_and(|d| d != info.ggml_dtype)
+                || columns.replace(c).is_some_and(|k| k != c)
+            {
+                return Err(self.error(candle_core::Error::Msg(format!("{name} cannot be stacked on {names:?}"))));
+            }
+            let size = r * c / info.ggml_dtype.block_size() * info.ggml_dtype.type_size();
+            let start = self.content.tensor_data_offset + info.offset;
+            let end = bytes.len();
+            bytes.resize(end + size, 0);
+            self.reader
+                .seek(SeekFrom::Start(start))
+                .and_then(|_| self.reader.read_exact(&mut bytes[end..]))
+                .map_err(|e| self.error(candle_core::Error::Msg(format!("tensor {name}: {e}"))))?;
+            rows.push(r);
+        }
+        let (Some(dtype), Some(columns)) = (dtype, columns) else {
+            return Err(self.error(candle_core::Error::Msg("no tensors to stack".into())));
+        };
+        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype).map_err(|e| self.error(e))?;
+        let tensor = QTensor::new(storage, (rows.iter().sum::<usize>(), columns)).map_err(|e| self.error(e))?;
+        Ok((tensor, rows))
+    }
+
+    fn missing(&self, name: &str) -> LmError {
+        self.error(candle_core::Error::Msg(format!("cannot find tensor info for {name}")))
+    }
+
     fn matmul(&mut self, name: &str) -> Result<Matrix, LmError> {
         let tensor = self.qtensor(name)?;
         Matrix::new(Arc::new(tensor)).map_err(|e| self.error(e))
@@ -456,26 +460,11 @@ impl Weights<'_> {
     }
 }
 
-/// Rewrites Q5_0 blocks as Q8_0, exactly: a Q5_0 weight is `d × (q − 16)` with
-/// `q` in 0..32, which an i8 holds with the same scale. For builds without our
-/// Q5_0 kernel (`quant::q5_0::available`): candle 0.11's own Q5_0 dot product is
-/// scalar (72 % of Qwen2.5's decode time), its Q8_0 one is vectorised. Costs
-/// 12 more bytes per 32 weights.
-fn q5_0_as_q8_0(tensor: &QTensor) -> candle_core::Result<QTensor> {
-    const Q5_0_BYTES: usize = 22;
-    let data = tensor.data()?;
-    let mut out = Vec::with_capacity(data.len() / Q5_0_BYTES * 34);
-    for block in data.chunks_exact(Q5_0_BYTES) {
-        let (d, rest) = block.split_at(2);
-        let (qh, qs) = rest.split_at(4);
-        let qh = u32::from_le_bytes([qh[0], qh[1], qh[2], qh[3]]);
-        out.extend_from_slice(d);
-        let fifth_bit = |i: usize| (((qh >> i) & 1) << 4) as u8;
-        out.extend((0..16).map(|j| ((qs[j] & 0x0F) | fifth_bit(j)).wrapping_sub(16)));
-        out.extend((0..16).map(|j| ((qs[j] >> 4) | fifth_bit(j + 16)).wrapping_sub(16)));
+impl RmsNorm {
+    fn per_head(self) -> Result<HeadNorm, LmError> {
+        let weight = self.weight.to_vec1().map_err(|e| LmError::Compute(e.to_string()))?;
+        Ok(HeadNorm { weight, eps: self.eps })
     }
-    let storage = QStorage::from_data(Cow::Owned(out), &Device::Cpu, GgmlDType::Q8_0)?;
-    QTensor::new(storage, tensor.shape().clone())
 }
 
 fn metadata_u32(content: &Content, key: &str) -> Result<u32, LmError> {
@@ -525,31 +514,4 @@ fn read_shape(content: &Content, name: &str, architecture: Architecture) -> Resu
         rope_factors: None,
         sliding_window,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn q5_0_becomes_q8_0_without_changing_a_weight() {
-        let values: Vec<f32> = (0..4 * 64).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
-        let weights = Tensor::from_vec(values, (4, 64), &Device::Cpu).unwrap();
-        let q5 = QTensor::quantize(&weights, GgmlDType::Q5_0).unwrap();
-        let q8 = q5_0_as_q8_0(&q5).unwrap();
-        assert_eq!(q8.dtype(), GgmlDType::Q8_0);
-        let dequantized =
-            |t: &QTensor| t.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert_eq!(dequantized(&q5), dequantized(&q8));
-    }
-
-    #[test]
-    fn sliding_mask_hides_old_and_future_keys() {
-        let m = mask(2, 2, Some(2)).unwrap().to_vec2::<f32>().unwrap();
-        let visible: Vec<Vec<bool>> = m.iter().map(|row| row.iter().map(|v| *v == 0.0).collect()).collect();
-        // query at 2 sees keys 1, 2; query at 3 sees keys 2, 3.
-        assert_eq!(visible, vec![vec![false, true, true, false], vec![false, false, true, true]]);
-        let causal = mask(0, 3, None).unwrap().to_vec2::<f32>().unwrap();
-        assert!(causal[0][1].is_infinite() && causal[2][0] == 0.0);
-    }
 }
