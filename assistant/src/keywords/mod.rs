@@ -141,9 +141,9 @@ pub struct Decision {
     /// The recognised word; `None` when rejected (or nothing was said).
     pub word: Option<String>,
     pub nearest: Option<String>,
-    /// How unusual the nearest word's distance is for that word: standard
-    /// deviations above the mean distance between two speakers saying it
-    /// (lower is surer; accepted up to `threshold`).
+    /// The nearest word's distance over the distance to the nearest
+    /// non-keyword recordings (to the second nearest word when there are
+    /// none): lower is surer; accepted up to `threshold`.
     pub score: f32,
     /// The nearest word's distance (the mean over its nearest recordings).
     pub distance: f32,
@@ -151,12 +151,13 @@ pub struct Decision {
     pub runner_up: f32,
     /// The distance to the nearest recordings of other (non-keyword) words.
     pub filler: f32,
+    /// The nearest word's own threshold (see [`Vocabulary::new`]).
     pub threshold: f32,
 }
 
 impl Decision {
     /// Nothing heard, or nothing enrolled to compare with.
-    fn nothing(threshold: f32) -> Self {
+    fn nothing() -> Self {
         Decision {
             word: None,
             nearest: None,
@@ -164,16 +165,9 @@ impl Decision {
             distance: f32::INFINITY,
             runner_up: f32::INFINITY,
             filler: f32::INFINITY,
-            threshold,
+            threshold: 0.0,
         }
     }
-}
-
-/// How far apart two speakers saying the same word usually are.
-#[derive(Debug, Clone, Copy)]
-struct Spread {
-    mean: f32,
-    deviation: f32,
 }
 
 /// The enrolled words of one language and the rejection threshold.
@@ -182,8 +176,8 @@ pub struct Vocabulary<'x> {
     /// Recordings of words that are not keywords: an utterance nearer to them
     /// than to any keyword is rejected.
     fillers: Vec<Example>,
-    words: Vec<(String, Spread)>,
-    pub threshold: f32,
+    /// Each word and its threshold on [`Decision::score`].
+    words: Vec<(String, f32)>,
     /// The extractor the examples' features came from.
     extractor: &'x mut dyn FeatureExtractor,
 }
@@ -191,27 +185,24 @@ pub struct Vocabulary<'x> {
 /// A word's distance is the mean over its nearest few recordings: one odd
 /// recording does not decide alone.
 const NEAREST_PER_WORD: usize = 2;
-/// Accept up to this many standard deviations above a word's usual distance.
-/// Loose: recordings are clean and the kiosk's room is not, so the nearer
-/// fillers below do most of the rejecting.
-pub const DEFAULT_THRESHOLD: f32 = 3.0;
-/// A keyword is accepted only when it is clearly nearer than the nearest
-/// non-keyword recordings: its distance below this share of theirs. Chosen on
-/// the synthesised set for false accepts near 2 % (README: 0.7 rejects more
-/// keywords, 0.8 lets 11 % of other words through).
-const FILLER_MARGIN: f32 = 0.75;
+/// Each word's threshold on the score is the share below which 95 % of its
+/// enrolled recordings fall when matched against the other speakers' (a word
+/// that voices say alike gets a strict one, a variable word a looser one),
+/// kept within these bounds. Chosen on the synthesised set (README).
+const CALIBRATION_QUANTILE: f32 = 0.95;
+const THRESHOLD_BOUNDS: (f32, f32) = (0.6, 0.8);
+/// For a word enrolled by one speaker only (nothing to calibrate on).
+const UNCALIBRATED: f32 = 0.7;
 /// Speed perturbation of the enrolled recordings (Kaldi's ×0.9 and ×1.1): more
 /// voices for the same enrolment; top-1 96 → 98 % at 20 dB.
 const PERTURBATIONS: [f32; 2] = [0.9, 1.1];
-/// Spread assumed for a word enrolled by one speaker only (nothing to measure).
-const UNCALIBRATED: Spread = Spread { mean: 1.5, deviation: 0.3 };
 
 impl<'x> Vocabulary<'x> {
-    /// A vocabulary from keyword examples (`_other` ones are left out). Each
-    /// word is calibrated on its own examples: every one is matched against the
-    /// word's recordings by other speakers, and the mean and deviation of those
-    /// distances say what "near enough" means for that word (a short "un"
-    /// varies less than "doucement").
+    /// A vocabulary from keyword examples and `_other` ones (the fillers).
+    /// Each word is calibrated on its own examples: every one is scored as a
+    /// newcomer's would be, against the other speakers' recordings of the word
+    /// and of the fillers, and those scores say what "near enough" means for
+    /// that word ("deux" sounds alike in every voice, "un" does not).
     pub fn new(examples: Vec<Example>, extractor: &'x mut dyn FeatureExtractor) -> Self {
         let (fillers, mut examples): (Vec<Example>, Vec<Example>) = examples.into_iter().partition(|e| e.word == OTHER);
         // Each recording also as said by a slightly shorter and taller voice.
@@ -231,28 +222,37 @@ impl<'x> Vocabulary<'x> {
         let words = names
             .into_iter()
             .map(|word| {
-                let own: Vec<f32> = examples
+                // Each recording as if said by a newcomer: against the word and
+                // the fillers of everybody else.
+                let mut scores: Vec<f32> = examples
                     .iter()
                     .filter(|e| e.word == word)
                     .filter_map(|example| {
-                        let others = examples
-                            .iter()
-                            .filter(|e| e.word == word && e.speaker != example.speaker)
-                            .map(|e| dtw::distance(&example.features, &e.features));
-                        nearest_mean(others)
+                        let others = |pool: &[Example], word: &str| {
+                            let distances = pool
+                                .iter()
+                                .filter(|e| e.word == word && e.speaker != example.speaker)
+                                .map(|e| dtw::distance(&example.features, &e.features));
+                            nearest_mean(distances)
+                        };
+                        let own = others(&examples, &word)?;
+                        let reference = match fillers.is_empty() {
+                            true => nearest_other_word(&examples, &word, &example.features, &example.speaker),
+                            false => others(&fillers, OTHER).unwrap_or(f32::INFINITY),
+                        };
+                        Some(own / reference)
                     })
                     .collect();
-                let spread = if own.len() < 2 {
-                    UNCALIBRATED
-                } else {
-                    let mean = own.iter().sum::<f32>() / own.len() as f32;
-                    let variance = own.iter().map(|d| (d - mean).powi(2)).sum::<f32>() / (own.len() - 1) as f32;
-                    Spread { mean, deviation: variance.sqrt().max(0.05 * mean) }
+                scores.sort_by(f32::total_cmp);
+                let threshold = match scores.len() {
+                    0 | 1 => UNCALIBRATED,
+                    n => scores[((n - 1) as f32 * CALIBRATION_QUANTILE).round() as usize]
+                        .clamp(THRESHOLD_BOUNDS.0, THRESHOLD_BOUNDS.1),
                 };
-                (word, spread)
+                (word, threshold)
             })
             .collect();
-        Self { examples, fillers, words, threshold: DEFAULT_THRESHOLD, extractor }
+        Self { examples, fillers, words, extractor }
     }
 
     pub fn words(&self) -> impl Iterator<Item = &str> {
@@ -267,37 +267,56 @@ impl<'x> Vocabulary<'x> {
     pub fn decide(&mut self, samples: &[f32]) -> Result<Decision, KeywordError> {
         Ok(match word_features(self.extractor, samples)? {
             Some(features) => self.decide_features(&features),
-            None => Decision::nothing(self.threshold),
+            None => Decision::nothing(),
         })
     }
 
     pub fn decide_features(&self, features: &Features) -> Decision {
-        let mut scored: Vec<(f32, &String, Spread)> = self
+        let mut scored: Vec<(f32, &String, f32)> = self
             .words
             .iter()
-            .filter_map(|(word, spread)| {
+            .filter_map(|(word, threshold)| {
                 let distances =
                     self.examples.iter().filter(|e| &e.word == word).map(|e| dtw::distance(features, &e.features));
-                nearest_mean(distances).map(|d| (d, word, *spread))
+                nearest_mean(distances).map(|d| (d, word, *threshold))
             })
             .collect();
         scored.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let Some(&(distance, nearest, spread)) = scored.first() else {
-            return Decision::nothing(self.threshold);
+        let Some(&(distance, nearest, threshold)) = scored.first() else {
+            return Decision::nothing();
         };
-        let score = (distance - spread.mean) / spread.deviation;
+        let runner_up = scored.get(1).map_or(f32::INFINITY, |s| s.0);
         let filler =
             nearest_mean(self.fillers.iter().map(|e| dtw::distance(features, &e.features))).unwrap_or(f32::INFINITY);
+        let score = distance / if self.fillers.is_empty() { runner_up } else { filler };
         Decision {
-            word: (score <= self.threshold && distance < FILLER_MARGIN * filler).then(|| nearest.clone()),
+            word: (score <= threshold).then(|| nearest.clone()),
             filler,
             nearest: Some(nearest.clone()),
             score,
             distance,
-            runner_up: scored.get(1).map_or(f32::INFINITY, |s| s.0),
-            threshold: self.threshold,
+            runner_up,
+            threshold,
         }
     }
+}
+
+/// The distance from `features` to the nearest word other than `word`,
+/// leaving out one speaker's recordings.
+fn nearest_other_word(examples: &[Example], word: &str, features: &Features, leave_out: &str) -> f32 {
+    let mut others: Vec<&str> = examples.iter().filter(|e| e.word != word).map(|e| e.word.as_str()).collect();
+    others.sort();
+    others.dedup();
+    others
+        .into_iter()
+        .filter_map(|other| {
+            let distances = examples
+                .iter()
+                .filter(|e| e.word == other && e.speaker != leave_out)
+                .map(|e| dtw::distance(features, &e.features));
+            nearest_mean(distances)
+        })
+        .fold(f32::INFINITY, f32::min)
 }
 
 /// The mean of the few smallest finite distances; `None` when there are none.
