@@ -10,12 +10,13 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
-use candle_core::quantized::{gguf_file::Content, QStorage, QTensor};
+use candle_core::quantized::gguf_file::{Content, TensorInfo};
+use candle_core::quantized::{QStorage, QTensor};
 use candle_core::{DType, Device, IndexOp, Tensor};
 use half::f16;
+use memmap2::UncheckedAdvice;
 
 use super::attention::{self, Heads, KvCache, RopeStyle, Rotary};
 use super::matrix::{Matrix, Projections};
@@ -146,7 +147,12 @@ impl Transformer {
         let content = &gguf.content;
         let shape = read_shape(content, &name, architecture)?;
         let file = File::open(&path).map_err(|source| LmError::Io { path: path.clone(), source })?;
-        let mut weights = Weights { content, reader: BufReader::new(file), path: path.clone() };
+        // SAFETY: a mapped file that changes underneath is undefined behaviour.
+        // Model files are only ever replaced whole (fetched or imported to a
+        // temporary name, then renamed), which leaves this mapping on the old
+        // file. The map lives only while loading: weights are copied out of it.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| LmError::Io { path: path.clone(), source })?;
+        let mut weights = Weights { content, map, path: path.clone() };
 
         let embedding = Arc::new(weights.qtensor("token_embd.weight")?);
         let output = if content.tensor_infos.contains_key("output.weight") {
@@ -371,7 +377,10 @@ fn rope_tables(shape: &Shape, base: f32, scale: f32, position: usize, seq: usize
 /// Reads tensors from the file, naming it in errors.
 struct Weights<'a> {
     content: &'a Content,
-    reader: BufReader<File>,
+    /// The file mapped in memory: each tensor is copied once, from the page
+    /// cache into its own buffer (reading it first into a buffer of its own
+    /// would fault in and zero twice the memory, most of the load time).
+    map: memmap2::Mmap,
     path: std::path::PathBuf,
 }
 
@@ -381,7 +390,36 @@ impl Weights<'_> {
     }
 
     fn qtensor(&mut self, name: &str) -> Result<QTensor, LmError> {
-        self.content.tensor(&mut self.reader, name, &Device::Cpu).map_err(|e| self.error(e))
+        let (info, range) = self.range(name)?;
+        let tensor = QStorage::from_data(Cow::Borrowed(&self.map[range.clone()]), &Device::Cpu, info.ggml_dtype)
+            .and_then(|storage| QTensor::new(storage, info.shape.clone()))
+            .map_err(|e| self.error(e));
+        self.release(range);
+        tensor
+    }
+
+    /// Drops the mapped pages of `range` from this process once copied, so
+    /// that they do not count twice in its memory (the page cache keeps them).
+    fn release(&self, range: std::ops::Range<usize>) {
+        // SAFETY: nothing borrows these bytes any more; a read-only file
+        // mapping read again after MADV_DONTNEED gets the file's bytes back.
+        let _ = unsafe { self.map.unchecked_advise_range(UncheckedAdvice::DontNeed, range.start, range.len()) };
+    }
+
+    /// Tensor `name`'s description and where its bytes are in the file.
+    fn range(&self, name: &str) -> Result<(&TensorInfo, std::ops::Range<usize>), LmError> {
+        let info = self.content.tensor_infos.get(name).ok_or_else(|| self.missing(name))?;
+        let dtype = info.ggml_dtype;
+        let size = info.shape.elem_count() / dtype.block_size() * dtype.type_size();
+        let start = (self.content.tensor_data_offset + info.offset) as usize;
+        match start + size <= self.map.len() {
+            true => Ok((info, start..start + size)),
+            false => Err(self.error(candle_core::Error::Msg(format!(
+                "tensor {name} needs bytes {start}..{} of a {}-byte file",
+                start + size,
+                self.map.len()
+            )))),
+        }
     }
 
     /// Projections `names` of one input (`NAME.weight`, optional `NAME.bias`),
@@ -416,21 +454,15 @@ impl Weights<'_> {
         let mut rows = Vec::new();
         let (mut dtype, mut columns) = (None, None);
         for name in names {
-            let info = self.content.tensor_infos.get(name).ok_or_else(|| self.missing(name))?;
+            let (info, range) = self.range(name)?;
             let (r, c) = info.shape.dims2().map_err(|e| self.error(e))?;
             if dtype.replace(info.ggml_dtype).is_some_and(|d| d != info.ggml_dtype)
                 || columns.replace(c).is_some_and(|k| k != c)
             {
                 return Err(self.error(candle_core::Error::Msg(format!("{name} cannot be stacked on {names:?}"))));
             }
-            let size = r * c / info.ggml_dtype.block_size() * info.ggml_dtype.type_size();
-            let start = self.content.tensor_data_offset + info.offset;
-            let end = bytes.len();
-            bytes.resize(end + size, 0);
-            self.reader
-                .seek(SeekFrom::Start(start))
-                .and_then(|_| self.reader.read_exact(&mut bytes[end..]))
-                .map_err(|e| self.error(candle_core::Error::Msg(format!("tensor {name}: {e}"))))?;
+            bytes.extend_from_slice(&self.map[range.clone()]);
+            self.release(range);
             rows.push(r);
         }
         let (Some(dtype), Some(columns)) = (dtype, columns) else {
