@@ -55,14 +55,13 @@ impl Rotary {
     }
 }
 
-/// RMS norm of every `weight.len()` values of `x`, in place (Qwen 3's and
-/// Gemma 3's per-head query and key norms).
+/// RMS norm of every `weight.len()` values of `x`, in place.
 pub fn rms_norm_each(x: &mut [f32], weight: &[f32], eps: f32) {
     for row in x.chunks_exact_mut(weight.len()) {
-        let mean_square = row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32;
-        let scale = 1.0 / (mean_square + eps).sqrt();
+        // ggml's order of operations: scale by the reciprocal, then weigh.
+        let scale = 1.0 / (row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32 + eps).sqrt();
         for (v, w) in row.iter_mut().zip(weight) {
-            *v = *v * scale * w;
+            *v = (*v * scale) * w;
         }
     }
 }

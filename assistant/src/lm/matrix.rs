@@ -31,9 +31,13 @@ impl Matrix {
         }
     }
 
-    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    /// `x` is `[tokens][columns]`; the result is `[tokens][rows]`.
+    pub fn forward(&self, x: &[f32], columns: usize) -> candle_core::Result<Vec<f32>> {
         match self {
-            Self::Candle(m) => m.forward(x),
+            Self::Candle(m) => {
+                let x = Tensor::from_slice(x, (x.len() / columns, columns), &Device::Cpu)?;
+                m.forward(&x)?.flatten_all()?.to_vec1()
+            }
             Self::Q5_0(m) => m.forward(x),
             Self::Q8_0(m) => m.forward(x),
         }
@@ -65,11 +69,11 @@ impl Projections {
         Ok(Self { stacks, biases })
     }
 
-    /// Each projection of `x` (`[…, columns]`), as `[tokens][rows]` values.
-    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Vec<Vec<f32>>> {
+    /// Each projection of `x` (`[tokens][columns]`), as `[tokens][rows]`.
+    pub fn forward(&self, x: &[f32], columns: usize) -> candle_core::Result<Vec<Vec<f32>>> {
         let mut outputs: Vec<Vec<f32>> = Vec::with_capacity(self.biases.len());
         for (matrix, rows) in &self.stacks {
-            let y = matrix.forward(x)?.flatten_all()?.to_vec1::<f32>()?;
+            let y = matrix.forward(x, columns)?;
             let width: usize = rows.iter().sum();
             let mut start = 0;
             for &n in rows {
@@ -128,12 +132,7 @@ mod tests {
 
     #[test]
     fn stacked_projections_equal_separate_ones() {
-        let x = Tensor::from_vec(
-            (0..2 * 64).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<f32>>(),
-            (1, 2, 64),
-            &Device::Cpu,
-        )
-        .unwrap();
+        let x: Vec<f32> = (0..2 * 64).map(|i| (i as f32 * 0.37).sin()).collect();
         let weights = |rows: usize, seed: usize, dtype: GgmlDType| {
             let values: Vec<f32> =
                 (0..rows * 64).map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 - 1001.0) / 97.0).collect();
@@ -151,11 +150,10 @@ mod tests {
         let qk = QTensor::new(QStorage::from_data(Cow::Owned(qk), &Device::Cpu, GgmlDType::Q5_0).unwrap(), (40, 64));
         let stacks = vec![(qk.unwrap(), vec![32, 8]), (v, vec![8])];
         let stacked = Projections::new(stacks, parts().into_iter().map(|(_, bias)| bias).collect()).unwrap();
-        let outputs = stacked.forward(&x).unwrap();
+        let outputs = stacked.forward(&x, 64).unwrap();
         assert_eq!(outputs.len(), 3);
         for ((tensor, bias), output) in parts().into_iter().zip(&outputs) {
-            let alone = Matrix::new(Arc::new(tensor)).unwrap().forward(&x).unwrap().flatten_all().unwrap();
-            let mut alone = alone.to_vec1::<f32>().unwrap();
+            let mut alone = Matrix::new(Arc::new(tensor)).unwrap().forward(&x, 64).unwrap();
             if let Some(bias) = bias {
                 alone.iter_mut().zip(bias.iter().cycle()).for_each(|(v, b)| *v += b);
             }

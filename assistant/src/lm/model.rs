@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use candle_core::quantized::gguf_file::{Content, TensorInfo};
 use candle_core::quantized::{QStorage, QTensor};
-use candle_core::{DType, Device, IndexOp, Tensor};
+use candle_core::{DType, Device, Tensor};
 use half::f16;
 use memmap2::UncheckedAdvice;
 
@@ -71,34 +71,44 @@ impl Shape {
 
 struct Linear {
     weight: Matrix,
-    bias: Option<Tensor>,
+    bias: Option<Vec<f32>>,
 }
 
 impl Linear {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let y = self.weight.forward(x)?;
-        match &self.bias {
-            Some(bias) => y.broadcast_add(bias),
-            None => Ok(y),
+    /// `x` is `[tokens][columns]`.
+    fn forward(&self, x: &[f32], columns: usize) -> candle_core::Result<Vec<f32>> {
+        let mut y = self.weight.forward(x, columns)?;
+        if let Some(bias) = &self.bias {
+            for token in y.chunks_exact_mut(bias.len()) {
+                token.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+            }
         }
+        Ok(y)
     }
 }
 
+/// RMS norm over each `weight.len()` values: a token's embedding, or one
+/// head of a projection (Qwen 3's and Gemma 3's query and key norms).
 struct RmsNorm {
-    weight: Tensor,
+    weight: Vec<f32>,
     eps: f32,
 }
 
 impl RmsNorm {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        candle_nn::ops::rms_norm(&x.contiguous()?, &self.weight, self.eps)
+    fn forward(&self, x: &[f32]) -> Vec<f32> {
+        let mut y = x.to_vec();
+        self.apply(&mut y);
+        y
+    }
+
+    fn apply(&self, x: &mut [f32]) {
+        attention::rms_norm_each(x, &self.weight, self.eps);
     }
 }
 
-/// An RMS norm applied to each head of a projection (Qwen 3, Gemma 3).
-struct HeadNorm {
-    weight: Vec<f32>,
-    eps: f32,
+/// `x += y`, value by value (the residual connections).
+fn add_into(x: &mut [f32], y: &[f32]) {
+    x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
 }
 
 struct Layer {
@@ -106,8 +116,8 @@ struct Layer {
     /// Queries, keys and values.
     qkv: Projections,
     o: Linear,
-    q_norm: Option<HeadNorm>,
-    k_norm: Option<HeadNorm>,
+    q_norm: Option<RmsNorm>,
+    k_norm: Option<RmsNorm>,
     post_attn_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
     /// The feed-forward's gate and up projections.
@@ -163,8 +173,7 @@ impl Transformer {
         let output_norm = weights.norm("output_norm.weight", shape.eps)?;
         let mut shape = shape;
         if content.tensor_infos.contains_key("rope_freqs.weight") {
-            let factors = weights.f32("rope_freqs.weight")?;
-            shape.rope_factors = Some(factors.to_vec1().map_err(|e| weights.error(e))?);
+            shape.rope_factors = Some(weights.f32("rope_freqs.weight")?);
         }
 
         let block_count = metadata_u32(content, &format!("{name}.block_count"))? as usize;
@@ -182,11 +191,8 @@ impl Transformer {
             };
             let eps = shape.eps;
             let mut norm = |t: &str| weights.norm(&format!("blk.{i}.{t}.weight"), eps);
-            let (q_norm, k_norm) = if has_q_norm {
-                (Some(norm("attn_q_norm")?.per_head()?), Some(norm("attn_k_norm")?.per_head()?))
-            } else {
-                (None, None)
-            };
+            let (q_norm, k_norm) =
+                if has_q_norm { (Some(norm("attn_q_norm")?), Some(norm("attn_k_norm")?)) } else { (None, None) };
             layers.push(Layer {
                 attn_norm: norm("attn_norm")?,
                 q_norm,
@@ -249,33 +255,36 @@ impl Transformer {
     }
 
     fn run(&mut self, tokens: &[u32], position: usize) -> candle_core::Result<Tensor> {
-        let device = Device::Cpu;
-        let seq = tokens.len();
-        let ids = Tensor::new(tokens, &device)?;
-        let mut x = self.embedding.embedding(&ids)?.unsqueeze(0)?;
+        let (seq, n_embd) = (tokens.len(), self.shape.n_embd);
+        let ids = Tensor::new(tokens, &Device::Cpu)?;
+        // Activations `[tokens][n_embd]` as plain values: at one token per step
+        // each candle call costs more in dispatch than its arithmetic.
+        let mut x = self.embedding.embedding(&ids)?.flatten_all()?.to_vec1::<f32>()?;
         if self.architecture == Architecture::Gemma3 {
-            x = (x * (self.shape.n_embd as f64).sqrt())?;
+            let scale = (n_embd as f32).sqrt();
+            x.iter_mut().for_each(|v| *v *= scale);
         }
         let pass = self.pass(position, seq)?;
         let (shape, architecture) = (&self.shape, self.architecture);
         for layer in &mut self.layers {
-            let h = layer.attn_norm.forward(&x)?;
+            let h = layer.attn_norm.forward(&x);
             let mut h = layer.attention(&h, shape, architecture, &pass, position)?;
             if let Some(norm) = &layer.post_attn_norm {
-                h = norm.forward(&h)?;
+                norm.apply(&mut h);
             }
-            x = (x + h)?;
-            let h = layer.ffn_norm.forward(&x)?;
-            let gated = gated(layer.gate_up.forward(&h)?, h.dims(), architecture)?;
-            let mut h = layer.down.forward(&gated)?;
+            add_into(&mut x, &h);
+            let h = layer.ffn_norm.forward(&x);
+            let gated = gated(layer.gate_up.forward(&h, n_embd)?, architecture)?;
+            let mut h = layer.down.forward(&gated, gated.len() / seq)?;
             if let Some(norm) = &layer.post_ffn_norm {
-                h = norm.forward(&h)?;
+                norm.apply(&mut h);
             }
-            x = (x + h)?;
+            add_into(&mut x, &h);
         }
-        let last = x.i((.., seq - 1..seq, ..))?;
-        let logits = self.output.forward(&self.output_norm.forward(&last)?)?;
-        logits.flatten_all()
+        let last = self.output_norm.forward(&x[(seq - 1) * n_embd..]);
+        let logits = self.output.forward(&last, n_embd)?;
+        let vocab = logits.len();
+        Tensor::from_vec(logits, vocab, &Device::Cpu)
     }
 
     fn pass(&self, position: usize, seq: usize) -> candle_core::Result<Pass> {
@@ -292,19 +301,21 @@ impl Transformer {
 impl Layer {
     fn attention(
         &mut self,
-        x: &Tensor,
+        x: &[f32],
         shape: &Shape,
         architecture: Architecture,
         pass: &Pass,
         position: usize,
-    ) -> candle_core::Result<Tensor> {
-        let seq = x.dim(1)?;
+    ) -> candle_core::Result<Vec<f32>> {
         let heads = shape.heads();
-        let [mut q, mut k, v]: [Vec<f32>; 3] =
-            self.qkv.forward(x)?.try_into().map_err(|_| candle_core::Error::Msg("q, k, v expected".into()))?;
+        let [mut q, mut k, v]: [Vec<f32>; 3] = self
+            .qkv
+            .forward(x, shape.n_embd)?
+            .try_into()
+            .map_err(|_| candle_core::Error::Msg("q, k, v expected".into()))?;
         if let (Some(q_norm), Some(k_norm)) = (&self.q_norm, &self.k_norm) {
-            attention::rms_norm_each(&mut q, &q_norm.weight, q_norm.eps);
-            attention::rms_norm_each(&mut k, &k_norm.weight, k_norm.eps);
+            q_norm.apply(&mut q);
+            k_norm.apply(&mut k);
         }
         let rotary = if self.sliding { &pass.local } else { &pass.global };
         let style = if architecture == Architecture::Llama { RopeStyle::Interleaved } else { RopeStyle::Halves };
@@ -313,23 +324,18 @@ impl Layer {
         self.cache.push(&k, &v);
         let window = if self.sliding { shape.sliding_window } else { None };
         let out = attention::attend(&q, &self.cache, position, heads, window);
-        let out = Tensor::from_vec(out, (1, seq, heads.n_head * heads.head_dim), &Device::Cpu)?;
-        self.o.forward(&out)
+        self.o.forward(&out, heads.n_head * heads.head_dim)
     }
 }
 
 /// The feed-forward's gated activation `act(gate) × up` in one pass: GELU for
 /// Gemma 3, SiLU otherwise.
-/// `gate_up` holds the two projections `[tokens][ffn]`; `dims` are the input's.
-fn gated(gate_up: Vec<Vec<f32>>, dims: &[usize], architecture: Architecture) -> candle_core::Result<Tensor> {
+/// `gate_up` holds the two projections `[tokens][ffn]`.
+fn gated(gate_up: Vec<Vec<f32>>, architecture: Architecture) -> candle_core::Result<Vec<f32>> {
     let [gate, up]: [Vec<f32>; 2] =
         gate_up.try_into().map_err(|_| candle_core::Error::Msg("gate and up expected".into()))?;
-    let mut shape = dims.to_vec();
-    shape.pop();
-    shape.push(gate.len() / shape.iter().product::<usize>());
     let activation = if architecture == Architecture::Gemma3 { gelu_like_ggml } else { silu };
-    let out: Vec<f32> = gate.iter().zip(&up).map(|(g, u)| activation(*g) * u).collect();
-    Tensor::from_vec(out, shape, &Device::Cpu)
+    Ok(gate.iter().zip(&up).map(|(g, u)| activation(*g) * u).collect())
 }
 
 /// GELU (tanh form) as ggml computes it on CPUs: through a table indexed by
@@ -436,11 +442,7 @@ impl Weights<'_> {
             }
             group.push(weight);
             let bias = format!("{name}.bias");
-            biases.push(if self.content.tensor_infos.contains_key(&bias) {
-                Some(self.f32(&bias)?.to_vec1::<f32>().map_err(|e| self.error(e))?)
-            } else {
-                None
-            });
+            biases.push(if self.content.tensor_infos.contains_key(&bias) { Some(self.f32(&bias)?) } else { None });
         }
         stacks.push(self.stacked(&group)?);
         Projections::new(stacks, biases).map_err(|e| self.error(e))
@@ -482,20 +484,17 @@ impl Weights<'_> {
         Matrix::new(Arc::new(tensor)).map_err(|e| self.error(e))
     }
 
-    fn f32(&mut self, name: &str) -> Result<Tensor, LmError> {
+    /// A small tensor (norm, bias), widened to f32 values.
+    fn f32(&mut self, name: &str) -> Result<Vec<f32>, LmError> {
         let tensor = self.qtensor(name)?;
-        tensor.dequantize(&Device::Cpu).and_then(|t| t.to_dtype(DType::F32)).map_err(|e| self.error(e))
+        tensor
+            .dequantize(&Device::Cpu)
+            .and_then(|t| t.to_dtype(DType::F32)?.flatten_all()?.to_vec1())
+            .map_err(|e| self.error(e))
     }
 
     fn norm(&mut self, name: &str, eps: f32) -> Result<RmsNorm, LmError> {
         Ok(RmsNorm { weight: self.f32(name)?, eps })
-    }
-}
-
-impl RmsNorm {
-    fn per_head(self) -> Result<HeadNorm, LmError> {
-        let weight = self.weight.to_vec1().map_err(|e| LmError::Compute(e.to_string()))?;
-        Ok(HeadNorm { weight, eps: self.eps })
     }
 }
 

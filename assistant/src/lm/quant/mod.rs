@@ -73,7 +73,7 @@ use std::sync::Arc;
 
 use candle_core::quantized::k_quants::{self, BlockQ8_0, GgmlType};
 use candle_core::quantized::QTensor;
-use candle_core::{Device, Result, Tensor};
+use candle_core::Result;
 use half::f16;
 
 /// candle's Q8_0 block with its fields readable (they are crate-private there).
@@ -128,20 +128,16 @@ impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
         Ok(Self { tensor, rows, columns, block: PhantomData })
     }
 
-    /// `x` is `[…, columns]` f32; the result is `[…, rows]`.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mut dims = x.dims().to_vec();
-        let k = dims.pop().unwrap_or(0);
-        if k != self.columns {
-            candle_core::bail!("matmul of [.., {k}] by a {:?} [{}, {}]ᵀ", B::DTYPE, self.rows, self.columns);
+    /// `x` is `[tokens][columns]`; the result is `[tokens][rows]`.
+    pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>> {
+        if x.len() % self.columns != 0 {
+            candle_core::bail!("matmul of {} values by a {:?} [{}, {}]ᵀ", x.len(), B::DTYPE, self.rows, self.columns);
         }
-        let m = x.elem_count() / k;
-        let lhs = x.flatten_all()?.to_vec1::<f32>()?;
+        let m = x.len() / self.columns;
         let mut dst = vec![0f32; m * self.rows];
         let data = self.tensor.data()?;
-        k_quants::matmul((m, k, self.rows), &lhs, blocks::<B>(&data), &mut dst)?;
-        dims.push(self.rows);
-        Tensor::from_vec(dst, dims, &Device::Cpu)
+        k_quants::matmul((m, self.columns, self.rows), x, blocks::<B>(&data), &mut dst)?;
+        Ok(dst)
     }
 }
 
@@ -158,6 +154,7 @@ fn blocks<B>(data: &[u8]) -> &[B] {
 mod tests {
     use super::*;
     use candle_core::quantized::GgmlDType;
+    use candle_core::{Device, Tensor};
 
     /// Weights `[rows, columns]` of `dtype`, from a fixed pattern.
     pub(super) fn weights(rows: usize, columns: usize, seed: usize, dtype: GgmlDType) -> Arc<QTensor> {
@@ -190,14 +187,10 @@ mod tests {
         let (rows, columns, m) = (37, 64, 3);
         let tensor = weights(rows, columns, 2, dtype);
         let matrix = Matrix::<B>::new(tensor.clone()).unwrap();
-        let x = Tensor::from_vec(
-            (0..m * columns).map(|i| ((i * 17 % 29) as f32 - 14.0) / 5.0).collect::<Vec<_>>(),
-            (1, m, columns),
-            &Device::Cpu,
-        )
-        .unwrap();
-        let got = matrix.forward(&x).unwrap();
-        assert_eq!(got.dims(), &[1, m, rows]);
+        let values: Vec<f32> = (0..m * columns).map(|i| ((i * 17 % 29) as f32 - 14.0) / 5.0).collect();
+        let got = matrix.forward(&values).unwrap();
+        let got = Tensor::from_vec(got, (1, m, rows), &Device::Cpu).unwrap();
+        let x = Tensor::from_vec(values, (1, m, columns), &Device::Cpu).unwrap();
         let reference = x.broadcast_matmul(&tensor.dequantize(&Device::Cpu).unwrap().t().unwrap()).unwrap();
         let error = (got - &reference).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         let scale = reference.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
