@@ -4,7 +4,7 @@
 //! nearest: an accent moves the attempt away from every model alike, a
 //! different letter or word moves it towards another one.
 
-use crate::keywords::dtw;
+use crate::keywords::dtw::{self, Frames};
 use crate::keywords::features::Features;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -19,11 +19,11 @@ pub struct Score {
 
 /// Scores `attempt` against the target's model and the alternatives' models.
 pub fn score(attempt: &Features, target: &Features, alternatives: &[&Features]) -> Score {
-    let to_target = dtw::distance(attempt, target);
+    let to_target = dtw::distance(attempt, target, Frames::Euclidean);
     let (nearest, to_nearest) = alternatives
         .iter()
         .enumerate()
-        .map(|(i, model)| (i, dtw::distance(attempt, model)))
+        .map(|(i, model)| (i, dtw::distance(attempt, model, Frames::Euclidean)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap_or((0, f32::INFINITY));
     let score = if to_target.is_finite() && to_nearest.is_finite() {
