@@ -83,12 +83,17 @@ impl Projections {
         }
         for (output, bias) in outputs.iter_mut().zip(&self.biases) {
             if let Some(bias) = bias {
-                for token in output.chunks_exact_mut(bias.len()) {
-                    token.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
-                }
+                add_bias(output, bias);
             }
         }
         Ok(outputs)
+    }
+}
+
+/// Adds `bias` to each token's row of `y` (`[tokens][bias.len()]`).
+pub fn add_bias(y: &mut [f32], bias: &[f32]) {
+    for token in y.chunks_exact_mut(bias.len()) {
+        token.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
     }
 }
 

@@ -19,7 +19,7 @@ use half::f16;
 use memmap2::UncheckedAdvice;
 
 use super::attention::{self, Heads, KvCache, RopeStyle, Rotary};
-use super::matrix::{Matrix, Projections};
+use super::matrix::{add_bias, Matrix, Projections};
 use super::{GgufFile, LmError};
 
 /// Architectures this build can run.
@@ -79,9 +79,7 @@ impl Linear {
     fn forward(&self, x: &[f32], columns: usize) -> candle_core::Result<Vec<f32>> {
         let mut y = self.weight.forward(x, columns)?;
         if let Some(bias) = &self.bias {
-            for token in y.chunks_exact_mut(bias.len()) {
-                token.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
-            }
+            add_bias(&mut y, bias);
         }
         Ok(y)
     }
