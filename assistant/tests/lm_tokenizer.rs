@@ -59,27 +59,27 @@ fn control_tokens_only_when_asked() {
     assert!(!tokenizer.encode("<|im_start|>user", false, false).unwrap().contains(&im_start));
 }
 
+/// A copy of a real model's file, cut to its first `keep(length)` bytes, as `NAME`.
+fn cut_copy(id: &str, name: &str, keep: impl Fn(usize) -> usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let source = GgufFile::find_in(&common::real_model(id).dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join(name);
+    let bytes = std::fs::read(&source).unwrap();
+    std::fs::write(&cut, &bytes[..keep(bytes.len())]).unwrap();
+    (dir, cut)
+}
+
 #[test]
 fn truncated_gguf_is_a_clear_error() {
-    let model = common::real_model("gemma3-270m-q4km");
-    let source = GgufFile::find_in(&model.dir).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let truncated = dir.path().join("cut.gguf");
-    let bytes = std::fs::read(&source).unwrap();
-    std::fs::write(&truncated, &bytes[..4096]).unwrap();
+    let (_dir, truncated) = cut_copy("gemma3-270m-q4km", "cut.gguf", |_| 4096);
     let message = GgufFile::open(&truncated).err().expect("a truncated file must not open").to_string();
     assert!(message.contains("cut.gguf") && message.contains("truncated"), "{message}");
 }
 
 #[test]
 fn gguf_cut_inside_its_weights_is_a_clear_error() {
-    let model = common::real_model("qwen2.5-0.5b-instruct-q4km");
-    let source = GgufFile::find_in(&model.dir).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let truncated = dir.path().join("half.gguf");
-    let bytes = std::fs::read(&source).unwrap();
     // The header is whole, the stacked q/k/v and gate/up weights of later layers are not.
-    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let (_dir, truncated) = cut_copy("qwen2.5-0.5b-instruct-q4km", "half.gguf", |len| len / 2);
     let message = awal::lm::LanguageModel::load(&truncated).err().expect("half a model must not load").to_string();
     assert!(message.contains("half.gguf") && message.contains("truncated"), "{message}");
 }
