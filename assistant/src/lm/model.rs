@@ -450,6 +450,12 @@ impl Weights<'_> {
     /// straight into one buffer (a quantized row is whole blocks, so the stack
     /// is their bytes in order), with each one's rows.
     fn stacked(&mut self, names: &[String]) -> Result<(QTensor, Vec<usize>), LmError> {
+        if let [name] = names {
+            // Alone: copied once, without the intermediate buffer.
+            let tensor = self.qtensor(name)?;
+            let rows = tensor.shape().dims2().map_err(|e| self.error(e))?.0;
+            return Ok((tensor, vec![rows]));
+        }
         let mut bytes = Vec::new();
         let mut rows = Vec::new();
         let (mut dtype, mut columns) = (None, None);
