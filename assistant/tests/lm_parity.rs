@@ -68,3 +68,23 @@ fn gemma3_follows_llama_cpp() {
 fn qwen2_follows_llama_cpp() {
     check("qwen2.5-0.5b-instruct-q4km");
 }
+
+/// Moving the weights onto huge pages after load changes where they live,
+/// never what they are: the same prompt gives the same logits, bit for bit.
+#[test]
+fn weights_on_huge_pages_give_the_same_logits() {
+    let model = common::real_model("gemma3-270m-q4km");
+    let mut transformer = Transformer::load(GgufFile::open(&GgufFile::find_in(&model.dir).unwrap()).unwrap()).unwrap();
+    let prompt = [2, 818, 5279, 529, 7001, 563];
+    let before = transformer.forward(&prompt, 0).unwrap().to_vec1::<f32>().unwrap();
+    let merged = transformer.settle();
+    let after = transformer.forward(&prompt, 0).unwrap().to_vec1::<f32>().unwrap();
+    assert!(before.iter().zip(&after).all(|(a, b)| a.to_bits() == b.to_bits()), "logits changed");
+    // Where the kernel offers transparent huge pages, the 178 MB embedding
+    // table fills dozens; if this fails, see whether memory was short.
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    if !thp.contains("[never]") && !thp.is_empty() {
+        assert!(merged >= 32, "only {merged} huge pages merged (THP: {})", thp.trim());
+    }
+    eprintln!("{merged} huge pages merged");
+}

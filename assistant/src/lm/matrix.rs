@@ -42,6 +42,16 @@ impl Matrix {
             Self::Q8_0(m) => m.forward(x),
         }
     }
+
+    /// The quantized weights, when they are held as such.
+    pub fn tensor(&self) -> Option<&Arc<QTensor>> {
+        match self {
+            Self::Candle(QMatMul::QTensor(t)) => Some(t),
+            Self::Candle(_) => None,
+            Self::Q5_0(m) => Some(m.tensor()),
+            Self::Q8_0(m) => Some(m.tensor()),
+        }
+    }
 }
 
 /// Several projections of one input (q, k, v; gate, up). Consecutive weights
@@ -67,6 +77,11 @@ impl Projections {
             candle_core::bail!("{projections} projections but {} biases", biases.len());
         }
         Ok(Self { stacks, biases })
+    }
+
+    /// The stacked matrices.
+    pub fn matrices(&self) -> impl Iterator<Item = &Matrix> {
+        self.stacks.iter().map(|(matrix, _)| matrix)
     }
 
     /// Each projection of `x` (`[tokens][columns]`), as `[tokens][rows]`.

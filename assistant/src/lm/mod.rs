@@ -7,6 +7,7 @@
 pub mod attention;
 pub mod generate;
 pub mod grounded;
+pub mod huge_pages;
 pub mod json;
 pub mod matrix;
 pub mod model;

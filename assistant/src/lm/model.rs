@@ -19,6 +19,7 @@ use half::f16;
 use memmap2::UncheckedAdvice;
 
 use super::attention::{self, Heads, KvCache, RopeStyle, Rotary};
+use super::huge_pages;
 use super::matrix::{add_bias, Matrix, Projections};
 use super::{GgufFile, LmError};
 
@@ -142,6 +143,9 @@ pub struct Transformer {
     output: Matrix,
     /// Tokens whose keys and values are in the cache, in order.
     cached: Vec<u32>,
+    /// Moving the weights onto huge pages, after load ([`huge_pages`]).
+    huge_pages: Option<std::thread::JoinHandle<usize>>,
+    activity: Arc<huge_pages::Activity>,
 }
 
 impl Transformer {
@@ -207,7 +211,42 @@ impl Transformer {
                 cache: KvCache::default(),
             });
         }
-        Ok(Self { architecture, shape, embedding, layers, output_norm, output, cached: Vec::new() })
+        let activity = huge_pages::Activity::new();
+        let mut model = Self {
+            architecture,
+            shape,
+            embedding,
+            layers,
+            output_norm,
+            output,
+            cached: Vec::new(),
+            huge_pages: None,
+            activity: activity.clone(),
+        };
+        model.huge_pages = huge_pages::merge_in_background(model.weight_tensors(), activity);
+        Ok(model)
+    }
+
+    /// Every quantized weight tensor once, largest first.
+    fn weight_tensors(&self) -> Vec<Arc<QTensor>> {
+        let mut tensors = vec![self.embedding.clone()];
+        let matrices = self.layers.iter().flat_map(|layer| {
+            layer.qkv.matrices().chain(layer.gate_up.matrices()).chain([&layer.o.weight, &layer.down])
+        });
+        for tensor in std::iter::once(&self.output).chain(matrices).filter_map(Matrix::tensor) {
+            if !tensors.iter().any(|t| Arc::ptr_eq(t, tensor)) {
+                tensors.push(tensor.clone());
+            }
+        }
+        tensors.sort_by_key(|t| std::cmp::Reverse(t.storage_size_in_bytes()));
+        tensors
+    }
+
+    /// Waits until the weights are on huge pages (as far as the kernel could
+    /// move them) and returns how many 2 MiB pages they fill; the model works
+    /// meanwhile, a little slower. For measurements of the settled model.
+    pub fn settle(&mut self) -> usize {
+        self.huge_pages.take().and_then(|handle| handle.join().ok()).unwrap_or(0)
     }
 
     /// Tokens currently held in the KV cache.
@@ -226,6 +265,8 @@ impl Transformer {
             )));
         }
         self.truncate(position);
+        let activity = self.activity.clone();
+        let _pass = activity.busy();
         let logits = self.run(tokens, position).map_err(|e| LmError::Compute(e.to_string()))?;
         self.cached.extend_from_slice(tokens);
         Ok(logits)

@@ -128,6 +128,10 @@ impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
         Ok(Self { tensor, rows, columns, block: PhantomData })
     }
 
+    pub fn tensor(&self) -> &Arc<QTensor> {
+        &self.tensor
+    }
+
     /// `x` is `[tokens][columns]`; the result is `[tokens][rows]`.
     pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>> {
         if x.len() % self.columns != 0 {
