@@ -137,7 +137,7 @@ pub fn run(dialogue: &mut Dialogue, hear: &mut Hear, options: &KioskOptions) -> 
     }
 }
 
-/// Speaks replies: the clip, else espeak-ng into `out_dir`, on the speaker if there is one.
+/// Speaks replies: their recordings, else espeak-ng into `out_dir`, on the speaker if there is one.
 struct Voice<'a> {
     speaker: Option<Speaker>,
     out_dir: &'a Path,
@@ -155,10 +155,10 @@ impl Voice<'_> {
     fn say(&mut self, reply: &Reply) {
         let rest = reply.text[reply.spoken_ahead..].trim();
         tracing::info!(lang = %reply.lang, "says: {rest}");
-        let audio = match &reply.clip {
-            Some(clip) => Some(clip.clone()),
-            None if rest.is_empty() => None,
-            None => self.synthesize(rest, &reply.lang, reply.rate),
+        let audio: Vec<PathBuf> = match reply.clips.is_empty() {
+            false => reply.clips.clone(),
+            true if rest.is_empty() => Vec::new(),
+            true => self.synthesize(rest, &reply.lang, reply.rate).into_iter().collect(),
         };
         self.play(audio.iter().chain(&reply.example));
     }

@@ -34,7 +34,7 @@ fn simulate(lang: &str, corpus: &Path, turns: &[&str]) -> (Vec<Value>, String) {
     for turn in &turns {
         // Every reply in a language espeak-ng speaks comes with audio that exists.
         if ["en", "fr", "ar", "ary"].contains(&turn["reply_lang"].as_str().unwrap()) {
-            let audio = turn["reply_audio"].as_str().unwrap_or_else(|| panic!("no audio: {turn}"));
+            let audio = turn["reply_audio"][0].as_str().unwrap_or_else(|| panic!("no audio: {turn}"));
             assert!(std::fs::metadata(audio).unwrap().len() > 1000, "{audio}");
         }
     }
@@ -368,6 +368,49 @@ fn spoken_wolof_commands_are_heard_through_enrolled_keywords() {
     assert_eq!(turns[1]["reply_text"], turns[0]["reply_text"], "the welcome is said again");
     assert_eq!(turns[2]["transcript"], "bayil", "{}", turns[2]);
     assert_eq!(turns[2]["end"], true);
+}
+
+/// No synthesizer here speaks Wolof: the kiosk's own phrases are played from
+/// recordings by speakers (`corpora/phrases/wol/NAME.wav`). A phrase without a
+/// usable recording falls back to its French text, and a broken recording is
+/// reported when the content loads, never played.
+#[test]
+fn wolof_menus_are_spoken_by_recorded_phrases() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("corpora");
+    copy_dir(&corpus(), &content);
+    let phrases = content.join("phrases/wol");
+    std::fs::create_dir_all(&phrases).unwrap();
+    // Stand-ins for a speaker's recordings (espeak-ng has no Wolof voice).
+    let welcome = phrases.join("welcome.wav");
+    std::fs::copy(common::espeak_clip("Dalal ak jamm. Laajal sa laaj.", "fr+f2"), &welcome).unwrap();
+    let goodbye = phrases.join("goodbye.wav");
+    std::fs::copy(common::espeak_clip("Ba beneen yoon.", "fr+f2"), &goodbye).unwrap();
+    std::fs::write(phrases.join("ask-again.wav"), b"RIFF\x24\0\0\0WAVEfmt cut short").unwrap();
+
+    let (turns, stderr) = simulate("wol", &content, &["waxaat", "", "bayil"]);
+    let audio = |turn: &Value| -> Vec<PathBuf> {
+        turn["reply_audio"].as_array().unwrap().iter().map(|p| PathBuf::from(p.as_str().unwrap())).collect()
+    };
+    assert_eq!(audio(&turns[0]), [welcome.clone()], "{}", turns[0]);
+    let text = turns[0]["reply_text"].as_str().unwrap();
+    assert!(!text.contains("Je ne parle pas encore"), "a recorded welcome does not say the kiosk lacks Wolof: {text}");
+    assert_eq!(audio(&turns[1]), [welcome], "repeat: {}", turns[1]);
+    // "Ask again" has only a broken recording: reported, and said in French.
+    assert!(stderr.contains("ask-again.wav") && stderr.contains("cannot be played"), "{stderr}");
+    assert_eq!(turns[2]["reply_lang"], "fr", "{}", turns[2]);
+    assert!(!audio(&turns[2])[0].starts_with(&phrases), "synthesized, not the broken clip: {}", turns[2]);
+    assert_eq!(audio(&turns[3]), [goodbye.clone()], "{}", turns[3]);
+    assert_eq!(turns[3]["end"], true);
+
+    // What is left to record, for whoever records it.
+    let output = common::awal().args(["corpus", "phrases", "--lang", "wol", "--json"]).arg(&content).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let recorded: Vec<&str> =
+        rows.iter().filter(|r| !r["recording"].is_null()).map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(recorded, ["welcome", "goodbye"]);
+    assert!(rows.iter().any(|r| r["name"] == "ask-again" && r["says_lang"] == "fr"), "{rows:?}");
 }
 
 /// "Je n'ai pas compris": the model may say the answer in simpler words, each

@@ -7,7 +7,20 @@ use clap::Subcommand;
 use awal::corpus::check::{check, Severity};
 use awal::corpus::{stats, Corpus, Domain, Index, LangTag, Query};
 
+use awal::dialogue::phrases::{phrase, Phrase};
+
 use super::{print_json, Session};
+
+/// A phrase to record: `awal corpus phrases`.
+#[derive(serde::Serialize)]
+struct PhraseRow {
+    name: &'static str,
+    /// What the recording must say (here in `says_lang`: the kiosk's text in
+    /// that language, or French when it has none yet).
+    says: &'static str,
+    says_lang: &'static str,
+    recording: Option<PathBuf>,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum CorpusCommand {
@@ -20,6 +33,16 @@ pub enum CorpusCommand {
     },
     /// Entries per country × language × domain: how many, reviewed, with a recording.
     Stats {
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The kiosk's own phrases to record in a language: each one's file name,
+    /// what it says, and whether a usable recording is in place.
+    Phrases {
+        /// Language code (wol, zgh, fuc, ary…).
+        #[arg(long)]
+        lang: String,
         dir: Option<PathBuf>,
         #[arg(long)]
         json: bool,
@@ -83,6 +106,35 @@ pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode
                 print_json(&rows)?;
             } else {
                 print!("{}", stats::render(&rows));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CorpusCommand::Phrases { lang, dir, json } => {
+            let (corpus, problems) = load(dir, session)?;
+            let lang = lang.parse::<LangTag>()?.language;
+            let rows: Vec<PhraseRow> = Phrase::ALL
+                .into_iter()
+                .filter_map(|which| {
+                    let name = which.clip_name()?;
+                    let (says, says_lang) = phrase(which, lang);
+                    let recording = corpus.phrase_clip(lang, name).map(|p| p.to_path_buf());
+                    Some(PhraseRow { name, says, says_lang, recording })
+                })
+                .collect();
+            if json {
+                print_json(&rows)?;
+            } else {
+                let folder = corpus.root.join("phrases").join(lang);
+                for row in &rows {
+                    let mark = if row.recording.is_some() { "recorded" } else { "missing " };
+                    let says = row.says.replace("{choices}", "(this kiosk's languages and their buttons)");
+                    println!("{mark}  {:<18} [{}] {says}", row.name, row.says_lang);
+                }
+                for problem in problems.iter().filter(|p| p.path.starts_with(&folder)) {
+                    println!("broken    {}: {}", problem.path.display(), problem.message);
+                }
+                let recorded = rows.iter().filter(|r| r.recording.is_some()).count();
+                println!("{recorded} of {} recorded in {} (NAME.wav, any sample rate)", rows.len(), folder.display());
             }
             Ok(ExitCode::SUCCESS)
         }

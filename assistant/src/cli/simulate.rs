@@ -64,7 +64,8 @@ struct TurnOutput<'a> {
     skill: Skill,
     reply_text: &'a str,
     reply_lang: &'a str,
-    reply_audio: Option<PathBuf>,
+    /// What says the reply, in order: its recordings, else one synthesized file.
+    reply_audio: Vec<PathBuf>,
     /// Said while the reply was being written, before `reply_audio`.
     ahead_audio: &'a [PathBuf],
     entry: Option<&'a str>,
@@ -202,12 +203,12 @@ fn print_turn(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let rest = reply.text[reply.spoken_ahead..].trim();
-    let audio = match &reply.clip {
-        Some(clip) => Some(clip.clone()),
-        None if rest.is_empty() => None,
-        None => {
+    let audio: Vec<PathBuf> = match reply.clips.is_empty() {
+        false => reply.clips.clone(),
+        true if rest.is_empty() => Vec::new(),
+        true => {
             let path = out.join(format!("turn-{n}.wav"));
-            synthesize(rest, &reply.lang, reply.rate, &path)?.then_some(path)
+            synthesize(rest, &reply.lang, reply.rate, &path)?.then_some(path).into_iter().collect()
         }
     };
     timings.speech = ms(started);
@@ -244,10 +245,11 @@ fn print_turn(
         for path in ahead_audio {
             println!("  (said while writing: {})", path.display());
         }
-        match audio {
-            Some(path) => println!("  (audio: {})", path.display()),
-            None if ahead_audio.is_empty() => println!("  (no voice for `{}` yet: text only)", reply.lang),
-            None => {}
+        for path in &audio {
+            println!("  (audio: {})", path.display());
+        }
+        if audio.is_empty() && ahead_audio.is_empty() {
+            println!("  (no voice for `{}` yet: text only)", reply.lang);
         }
         if let Some(example) = &reply.example {
             println!("  (then: {})", example.display());

@@ -2,7 +2,7 @@
 //!
 //! The corpus is a directory of TOML files (see [`entry`] and [`form`] for the
 //! format): entries anywhere under it, forms under `forms/`, recordings where
-//! the entries point. [`Corpus::load`] never fails on one bad file: it keeps the
+//! the entries point, recordings of the kiosk's own phrases under `phrases/`. [`Corpus::load`] never fails on one bad file: it keeps the
 //! others and reports the bad one as a [`Problem`], so a kiosk keeps serving
 //! while `awal corpus check` ([`check`]) tells the editor what to fix.
 //! [`search::Index`] finds entries across scripts.
@@ -12,6 +12,7 @@ pub mod entry;
 pub mod form;
 pub mod lang;
 pub mod normalize;
+pub mod phrases;
 pub mod search;
 pub mod stats;
 
@@ -42,6 +43,8 @@ pub struct Corpus {
     pub root: PathBuf,
     pub entries: BTreeMap<String, Loaded<Entry>>,
     pub forms: BTreeMap<String, Loaded<Form>>,
+    /// Recordings of the kiosk's own phrases ([`phrases`]).
+    pub phrase_clips: phrases::PhraseClips,
 }
 
 /// A parsed file and where it came from.
@@ -103,7 +106,15 @@ impl Corpus {
                 }
             }
         }
+        let (clips, clip_problems) = phrases::load(root);
+        corpus.phrase_clips = clips;
+        problems.extend(clip_problems);
         Ok((corpus, problems))
+    }
+
+    /// The recording of phrase `name` in `lang`, if a speaker made one.
+    pub fn phrase_clip(&self, lang: &str, name: &str) -> Option<&Path> {
+        self.phrase_clips.get(&(lang.to_string(), name.to_string())).map(PathBuf::as_path)
     }
 
     /// Resolves a path written in an entry (audio) against the corpus root.

@@ -65,8 +65,11 @@ pub struct Reply {
     pub citations: Vec<String>,
     /// False when any of the text has not been checked by a reviewer.
     pub reviewed: bool,
-    /// A human recording of the answer, when the entry has one.
-    pub clip: Option<PathBuf>,
+    /// Human recordings that say the reply, played in order instead of
+    /// synthesizing `text`: the entry's recording, or the kiosk's own phrases
+    /// recorded in the person's language (`corpora/phrases/`). Empty: the text
+    /// is synthesized.
+    pub clips: Vec<PathBuf>,
     /// Speaking rate for synthesized speech, words per minute.
     pub rate: u32,
     /// The conversation is over.
@@ -179,7 +182,8 @@ impl<'c> Dialogue<'c> {
         self.rate = NORMAL_RATE;
         // Kept, so that "repeat" right away says the welcome again.
         let mut reply = self.say(Skill::Welcome, Phrase::Welcome);
-        if reply.lang.split('-').next() != Some(self.lang.language) {
+        let recorded = !reply.clips.is_empty();
+        if reply.lang.split('-').next() != Some(self.lang.language) && !recorded {
             // No words of the kiosk in this language yet: say so, in the language used.
             let (no_voice, _) = phrase(Phrase::NoVoiceYet, &reply.lang);
             let name = languages::spoken_name(&self.lang, Script::Latn);
@@ -191,6 +195,12 @@ impl<'c> Dialogue<'c> {
             let choices = languages::choices(&self.languages, &self.lang, script);
             let (offer, _) = phrase(Phrase::ChooseLanguage, &self.lang.to_string());
             reply.text = format!("{} {}", reply.text, offer.replace("{choices}", &choices));
+            // The menu's recording names this kiosk's languages; without one,
+            // the whole welcome is synthesized rather than half of it.
+            match self.phrase_clip(Phrase::ChooseLanguage) {
+                Some(menu) if recorded => reply.clips.push(menu),
+                _ => reply.clips.clear(),
+            }
         }
         self.history.push(reply.clone());
         reply
@@ -440,7 +450,7 @@ impl<'c> Dialogue<'c> {
             entry: self.walk.as_ref().map(|w| w.form_id.clone()),
             citations: Vec::new(),
             reviewed: true,
-            clip: None,
+            clips: Vec::new(),
             rate: self.rate,
             end,
             files,
@@ -516,9 +526,15 @@ impl<'c> Dialogue<'c> {
         if !last.citations.is_empty() {
             text.push_str(&format!(" {source_word} {}.", last.citations.join("; ")));
         }
-        let reply = Reply { text, reviewed: false, clip: None, rate: self.rate, spoken_ahead, ..last };
+        let reply = Reply { text, reviewed: false, clips: Vec::new(), rate: self.rate, spoken_ahead, ..last };
         self.history.push(reply.clone());
         reply
+    }
+
+    /// A speaker's recording of `which` in the kiosk's language, if any.
+    fn phrase_clip(&self, which: Phrase) -> Option<PathBuf> {
+        let name = which.clip_name()?;
+        self.corpus.phrase_clip(self.lang.language, name).map(Path::to_path_buf)
     }
 
     fn say(&self, skill: Skill, which: Phrase) -> Reply {
@@ -530,7 +546,7 @@ impl<'c> Dialogue<'c> {
             entry: None,
             citations: Vec::new(),
             reviewed: true,
-            clip: None,
+            clips: self.phrase_clip(which).into_iter().collect(),
             rate: self.rate,
             end: false,
             files: Vec::new(),
@@ -620,7 +636,7 @@ impl<'c> Dialogue<'c> {
             entry: Some(entry.id.clone()),
             citations,
             reviewed,
-            clip: text.audio.as_ref().map(|a| self.corpus.resolve(a)),
+            clips: text.audio.iter().map(|a| self.corpus.resolve(a)).collect(),
             rate: self.rate,
             end: false,
             files: Vec::new(),

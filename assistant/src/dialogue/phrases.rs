@@ -2,6 +2,11 @@
 //! written by the team; Darija too (Arabic script). Other languages fall back
 //! to French until their speakers record or write these: the reply's `lang`
 //! says French, and the welcome says so aloud (`NoVoiceYet`).
+//!
+//! A phrase recorded by a speaker of the language
+//! (`corpora/phrases/LANG/NAME.wav`, [`Phrase::clip_name`]) is played instead
+//! of any text: that is how the kiosk speaks Wolof, Tamazight or Pulaar, which
+//! no synthesizer here does.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phrase {
@@ -33,6 +38,64 @@ pub enum Phrase {
     Simplified,
     /// No simpler words could be given: the text again, more slowly.
     CannotSimplify,
+}
+
+impl Phrase {
+    pub const ALL: [Phrase; 22] = [
+        Phrase::Welcome,
+        Phrase::Source,
+        Phrase::Unreviewed,
+        Phrase::DontKnow,
+        Phrase::WhoCanHelp,
+        Phrase::Goodbye,
+        Phrase::NothingToRepeat,
+        Phrase::AskAgain,
+        Phrase::OfferForm,
+        Phrase::DraftKept,
+        Phrase::AskDraftNumber,
+        Phrase::NoSuchDraft,
+        Phrase::Resumed,
+        Phrase::ChooseLanguage,
+        Phrase::NoVoiceYet,
+        Phrase::AskCard,
+        Phrase::ListenRepeat,
+        Phrase::NoLesson,
+        Phrase::NotHeard,
+        Phrase::LessonKept,
+        Phrase::Simplified,
+        Phrase::CannotSimplify,
+    ];
+
+    /// The file name (without extension) of a recording of this phrase, for
+    /// phrases said the same every time. Phrases that carry a number or a
+    /// language name are always synthesized, except the language menu, which
+    /// is recorded for the kiosk's own languages.
+    pub fn clip_name(self) -> Option<&'static str> {
+        Some(match self {
+            Phrase::Welcome => "welcome",
+            Phrase::DontKnow => "dont-know",
+            Phrase::WhoCanHelp => "who-can-help",
+            Phrase::Goodbye => "goodbye",
+            Phrase::NothingToRepeat => "nothing-to-repeat",
+            Phrase::AskAgain => "ask-again",
+            Phrase::OfferForm => "offer-form",
+            Phrase::AskDraftNumber => "ask-draft-number",
+            Phrase::NoSuchDraft => "no-such-draft",
+            Phrase::ChooseLanguage => "choose-language",
+            Phrase::AskCard => "ask-card",
+            Phrase::ListenRepeat => "listen-repeat",
+            Phrase::NoLesson => "no-lesson",
+            Phrase::NotHeard => "not-heard",
+            Phrase::LessonKept => "lesson-kept",
+            Phrase::Source
+            | Phrase::Unreviewed
+            | Phrase::DraftKept
+            | Phrase::Resumed
+            | Phrase::NoVoiceYet
+            | Phrase::Simplified
+            | Phrase::CannotSimplify => return None,
+        })
+    }
 }
 
 const PHRASES: &[(&str, &[(Phrase, &str)])] = &[
