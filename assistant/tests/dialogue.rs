@@ -392,7 +392,7 @@ fn wolof_menus_are_spoken_by_recorded_phrases() {
     let audio = |turn: &Value| -> Vec<PathBuf> {
         turn["reply_audio"].as_array().unwrap().iter().map(|p| PathBuf::from(p.as_str().unwrap())).collect()
     };
-    assert_eq!(audio(&turns[0]), [welcome.clone()], "{}", turns[0]);
+    assert_eq!(audio(&turns[0]), std::slice::from_ref(&welcome), "{}", turns[0]);
     let text = turns[0]["reply_text"].as_str().unwrap();
     assert!(!text.contains("Je ne parle pas encore"), "a recorded welcome does not say the kiosk lacks Wolof: {text}");
     assert_eq!(audio(&turns[1]), [welcome], "repeat: {}", turns[1]);
@@ -400,7 +400,7 @@ fn wolof_menus_are_spoken_by_recorded_phrases() {
     assert!(stderr.contains("ask-again.wav") && stderr.contains("cannot be played"), "{stderr}");
     assert_eq!(turns[2]["reply_lang"], "fr", "{}", turns[2]);
     assert!(!audio(&turns[2])[0].starts_with(&phrases), "synthesized, not the broken clip: {}", turns[2]);
-    assert_eq!(audio(&turns[3]), [goodbye.clone()], "{}", turns[3]);
+    assert_eq!(audio(&turns[3]), std::slice::from_ref(&goodbye), "{}", turns[3]);
     assert_eq!(turns[3]["end"], true);
 
     // What is left to record, for whoever records it.

@@ -572,7 +572,7 @@ fn read_shape(content: &Content, name: &str, architecture: Architecture) -> Resu
     } else {
         None
     };
-    if n_head % n_kv_head != 0 {
+    if !n_head.is_multiple_of(n_kv_head) {
         return Err(LmError::Metadata {
             key: format!("{name}.attention.head_count_kv"),
             message: format!("{n_kv_head} does not divide {n_head} heads"),

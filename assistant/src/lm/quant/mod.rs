@@ -134,7 +134,7 @@ impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
 
     /// `x` is `[tokens][columns]`; the result is `[tokens][rows]`.
     pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>> {
-        if x.len() % self.columns != 0 {
+        if !x.len().is_multiple_of(self.columns) {
             candle_core::bail!("matmul of {} values by a {:?} [{}, {}]ᵀ", x.len(), B::DTYPE, self.rows, self.columns);
         }
         let m = x.len() / self.columns;
@@ -148,7 +148,7 @@ impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
 /// The blocks of a CPU tensor's bytes.
 fn blocks<B>(data: &[u8]) -> &[B] {
     let size = std::mem::size_of::<B>();
-    assert!(data.len() % size == 0 && (data.as_ptr() as usize) % std::mem::align_of::<B>() == 0);
+    assert!(data.len().is_multiple_of(size) && (data.as_ptr() as usize).is_multiple_of(std::mem::align_of::<B>()));
     // SAFETY: the bytes are candle's own Vec of this block type (same
     // #[repr(C)] layout, checked in `Matrix::new`), so length and alignment fit.
     unsafe { std::slice::from_raw_parts(data.as_ptr() as *const B, data.len() / size) }

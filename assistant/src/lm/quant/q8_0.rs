@@ -30,7 +30,7 @@ pub const fn available() -> bool {
 /// Whether candle repacks a Q8_0 matrix of rows of `columns` values for its
 /// own VNNI kernels, which are then the faster choice.
 pub fn candle_repacks(columns: usize) -> bool {
-    columns % 256 == 0
+    columns.is_multiple_of(256)
 }
 
 ggml_type!(Block, BlockQ8_0, GgmlDType::Q8_0);
