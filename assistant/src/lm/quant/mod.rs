@@ -101,6 +101,24 @@ unsafe fn hsum(x: std::arch::x86_64::__m256) -> f32 {
     _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)))
 }
 
+/// Block types that may have a kernel for four tokens by four weight rows:
+/// in prefill each weight block is then decoded once for four tokens.
+pub trait Tiled: GgmlType<VecDotType = BlockQ8_0> {
+    /// Whether this build has the kernel.
+    const TILED: bool = false;
+
+    /// `[token][row]`: the dot products of four weight rows with four tokens'
+    /// activations. Called only when [`Self::TILED`].
+    fn dot_4x4(xs: [&[Self]; 4], ys: [&[BlockQ8_0]; 4]) -> [[f32; 4]; 4] {
+        let mut out = [[0f32; 4]; 4];
+        for (t, y) in ys.iter().enumerate() {
+            let (d0, d1, d2, d3) = Self::vec_dot_4(y.len() * 32, xs[0], xs[1], xs[2], xs[3], y);
+            out[t] = [d0, d1, d2, d3];
+        }
+        out
+    }
+}
+
 /// A `[rows, columns]` weight matrix of blocks `B`, read in place from `tensor`;
 /// `forward` computes `x · Wᵀ`.
 pub struct Matrix<B> {
@@ -110,7 +128,7 @@ pub struct Matrix<B> {
     block: PhantomData<B>,
 }
 
-impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
+impl<B: Tiled> Matrix<B> {
     /// `tensor` must be `[rows, columns]` of `B`'s type.
     pub fn new(tensor: Arc<QTensor>) -> Result<Self> {
         if tensor.dtype() != B::DTYPE {
@@ -140,8 +158,48 @@ impl<B: GgmlType<VecDotType = BlockQ8_0>> Matrix<B> {
         let m = x.len() / self.columns;
         let mut dst = vec![0f32; m * self.rows];
         let data = self.tensor.data()?;
-        k_quants::matmul((m, self.columns, self.rows), x, blocks::<B>(&data), &mut dst)?;
+        let weights = blocks::<B>(&data);
+        if B::TILED && m >= 4 && self.rows.is_multiple_of(4) {
+            self.tiled_matmul(m, x, weights, &mut dst);
+        } else {
+            k_quants::matmul((m, self.columns, self.rows), x, weights, &mut dst)?;
+        }
         Ok(dst)
+    }
+
+    /// Prefill through [`Tiled::dot_4x4`]: work items are (weight-row quad,
+    /// group of four tokens), quad major, so that a thread keeps one quad of
+    /// weights in L1 while the tokens' activations (a few hundred KiB at
+    /// most) stay in L2: the weights are read from memory once.
+    fn tiled_matmul(&self, m: usize, x: &[f32], weights: &[B], dst: &mut [f32]) {
+        let (n, blocks_per_row) = (self.rows, self.columns / B::BLCK_SIZE);
+        let mut activations = vec![BlockQ8_0::zeros(); m * blocks_per_row];
+        for (row, blocks) in x.chunks_exact(self.columns).zip(activations.chunks_exact_mut(blocks_per_row)) {
+            BlockQ8_0::from_float(row, blocks);
+        }
+        let token = |t: usize| &activations[t * blocks_per_row..(t + 1) * blocks_per_row];
+        let row = |r: usize| &weights[r * blocks_per_row..(r + 1) * blocks_per_row];
+        let (quads, groups) = (n / 4, m.div_ceil(4));
+        let dst_ptr = dst.as_mut_ptr() as usize;
+        candle_core::utils::barrier_pool().execute_chunked(quads * groups, |items| {
+            for item in items {
+                let (r, t) = (item / groups * 4, item % groups * 4);
+                let xs = [row(r), row(r + 1), row(r + 2), row(r + 3)];
+                // The last group may hold fewer than four tokens: repeat the
+                // last one and drop its copies.
+                let tokens = (m - t).min(4);
+                let ys = [0, 1, 2, 3].map(|i| token(t + i.min(tokens - 1)));
+                let products = B::dot_4x4(xs, ys);
+                for (i, products) in products.iter().enumerate().take(tokens) {
+                    // SAFETY: item (r, t) alone writes rows r..r+4 of tokens
+                    // t..t+4, inside `dst` (`m × n`).
+                    unsafe {
+                        let at = (dst_ptr as *mut f32).add((t + i) * n + r);
+                        std::ptr::copy_nonoverlapping(products.as_ptr(), at, 4);
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -187,7 +245,7 @@ mod tests {
     }
 
     /// A whole matmul against the dequantized weights.
-    pub(super) fn check_matmul<B: GgmlType<VecDotType = BlockQ8_0>>(dtype: GgmlDType) {
+    pub(super) fn check_matmul<B: Tiled>(dtype: GgmlDType) {
         let (rows, columns, m) = (37, 64, 3);
         let tensor = weights(rows, columns, 2, dtype);
         let matrix = Matrix::<B>::new(tensor.clone()).unwrap();
@@ -200,6 +258,19 @@ mod tests {
         let scale = reference.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         // The activations are rounded to 8 bits, as in llama.cpp.
         assert!(error <= 0.02 * scale, "max error {error} for values up to {scale}");
+    }
+
+    /// Prefill through the four-by-four kernel gives what one token at a time
+    /// gives, bit for bit (same products, same order), a partial group of
+    /// tokens included.
+    pub(super) fn check_tiled_matmul<B: Tiled>(dtype: GgmlDType) {
+        let (rows, columns, m) = (40, 96, 7);
+        let matrix = Matrix::<B>::new(weights(rows, columns, 3, dtype)).unwrap();
+        let values: Vec<f32> = (0..m * columns).map(|i| ((i * 13 % 31) as f32 - 15.0) / 4.0).collect();
+        let tiled = matrix.forward(&values).unwrap();
+        let one_by_one: Vec<f32> =
+            values.chunks_exact(columns).flat_map(|token| matrix.forward(token).unwrap()).collect();
+        assert_eq!(tiled, one_by_one);
     }
 
     #[test]

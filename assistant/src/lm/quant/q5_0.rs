@@ -28,6 +28,27 @@ pub const fn available() -> bool {
 
 ggml_type!(Block, BlockQ5_0, GgmlDType::Q5_0);
 
+impl super::Tiled for Block {
+    const TILED: bool = cfg!(all(
+        target_arch = "x86_64",
+        target_feature = "avx512bw",
+        target_feature = "avx512vl",
+        target_feature = "avx512vnni",
+        target_feature = "fma"
+    ));
+
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx512bw",
+        target_feature = "avx512vl",
+        target_feature = "avx512vnni",
+        target_feature = "fma"
+    ))]
+    fn dot_4x4(xs: [&[Self]; 4], ys: [&[BlockQ8_0]; 4]) -> [[f32; 4]; 4] {
+        simd::dot_4x4(xs, ys)
+    }
+}
+
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
 mod simd {
     use super::super::{fields, hsum};
@@ -102,6 +123,49 @@ mod simd {
             }
             for r in 0..rows {
                 out[r] = hsum(acc[r]);
+            }
+        }
+        out
+    }
+
+    /// `[token][row]`: four weight rows by four tokens' activations, each
+    /// weight block decoded once for the four (prefill; `dot_4` decodes it
+    /// once per token).
+    #[cfg(all(target_feature = "avx512bw", target_feature = "avx512vl", target_feature = "avx512vnni"))]
+    pub fn dot_4x4(xs: [&[Block]; 4], ys: [&[BlockQ8_0]; 4]) -> [[f32; 4]; 4] {
+        let mut out = [[0f32; 4]; 4];
+        // SAFETY: the features are enabled at compile time (cfg above); the
+        // loads read whole blocks of the slices, all of one length.
+        unsafe {
+            let (low_nibbles, fifth_bit) = (_mm256_set1_epi8(0x0F), _mm256_set1_epi8(0x10));
+            let mut acc = [[_mm256_setzero_ps(); 4]; 4];
+            for b in 0..ys[0].len() {
+                let mut qy = [_mm256_setzero_si256(); 4];
+                let mut sixteen_y = [_mm256_setzero_si256(); 4];
+                let mut dy = [0f32; 4];
+                for t in 0..4 {
+                    let y = fields(&ys[t][b]);
+                    dy[t] = y.d.to_f32();
+                    qy[t] = _mm256_loadu_si256(y.qs.as_ptr() as *const __m256i);
+                    sixteen_y[t] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), fifth_bit, qy[t]);
+                }
+                for r in 0..4 {
+                    let x = &xs[r][b];
+                    let packed = _mm_loadu_si128(x.qs.as_ptr() as *const __m128i);
+                    let nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low_nibbles);
+                    let q = _mm256_mask_add_epi8(nibbles, u32::from_le_bytes(x.qh), nibbles, fifth_bit);
+                    let dx = x.d.to_f32();
+                    for t in 0..4 {
+                        let sums =
+                            _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), q, qy[t]), sixteen_y[t]);
+                        acc[t][r] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy[t]), _mm256_cvtepi32_ps(sums), acc[t][r]);
+                    }
+                }
+            }
+            for t in 0..4 {
+                for r in 0..4 {
+                    out[t][r] = hsum(acc[t][r]);
+                }
             }
         }
         out
@@ -223,7 +287,7 @@ mod simd {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{check_dot_products, check_matmul};
+    use super::super::tests::{check_dot_products, check_matmul, check_tiled_matmul};
     use super::*;
 
     #[test]
@@ -234,5 +298,10 @@ mod tests {
     #[test]
     fn matmul_matches_the_dequantized_weights() {
         check_matmul::<Block>(GgmlDType::Q5_0);
+    }
+
+    #[test]
+    fn prefill_in_tiles_equals_token_by_token() {
+        check_tiled_matmul::<Block>(GgmlDType::Q5_0);
     }
 }

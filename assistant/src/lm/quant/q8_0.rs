@@ -35,6 +35,8 @@ pub fn candle_repacks(columns: usize) -> bool {
 
 ggml_type!(Block, BlockQ8_0, GgmlDType::Q8_0);
 
+impl super::Tiled for Block {}
+
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "avx512bw",
