@@ -93,34 +93,57 @@ impl KvCache {
 /// Attention of queries `[seq][n_head][head_dim]`, the first at `position`,
 /// over the cache (which already holds their own keys): query `i` sees the
 /// keys at or before `position + i`, and with a `window` only the last
-/// `window` of them. Returns `[seq][n_head][head_dim]`.
+/// `window` of them. Returns `[seq][n_head][head_dim]`. The tokens of a
+/// prompt are shared out among candle's threads (a 480-token prompt spent
+/// 14 % of its time here on one thread).
 pub fn attend(queries: &[f32], cache: &KvCache, position: usize, heads: Heads, window: Option<usize>) -> Vec<f32> {
+    let width = heads.n_head * heads.head_dim;
+    let seq = queries.len() / width;
+    let mut out = vec![0f32; seq * width];
+    let out_at = out.as_mut_ptr() as usize;
+    let token = |t: usize, weights: &mut Vec<f32>| {
+        // SAFETY: token `t` alone writes its `width` outputs, inside `out`.
+        let output = unsafe { std::slice::from_raw_parts_mut((out_at as *mut f32).add(t * width), width) };
+        attend_one(&queries[t * width..][..width], output, cache, position + t, heads, window, weights);
+    };
+    match seq {
+        1 => token(0, &mut Vec::new()),
+        _ => candle_core::utils::barrier_pool().execute_chunked(seq, |tokens| {
+            let mut weights = Vec::new();
+            tokens.for_each(|t| token(t, &mut weights));
+        }),
+    }
+    out
+}
+
+/// One token's attention (at position `at`), every head.
+fn attend_one(
+    query: &[f32],
+    output: &mut [f32],
+    cache: &KvCache,
+    at: usize,
+    heads: Heads,
+    window: Option<usize>,
+    weights: &mut Vec<f32>,
+) {
     let Heads { n_head, n_kv_head, head_dim } = heads;
     let group = n_head / n_kv_head;
     let scale = 1.0 / (head_dim as f32).sqrt();
     let kv_stride = n_kv_head * head_dim;
-    let mut out = vec![0f32; queries.len()];
-    let mut weights = Vec::new();
-    for (t, (query, output)) in
-        queries.chunks_exact(n_head * head_dim).zip(out.chunks_exact_mut(n_head * head_dim)).enumerate()
-    {
-        let at = position + t;
-        let first = window.map_or(0, |w| (at + 1).saturating_sub(w));
-        for (h, (q, o)) in query.chunks_exact(head_dim).zip(output.chunks_exact_mut(head_dim)).enumerate() {
-            let offset = (h / group) * head_dim;
-            let key = |j: usize| &cache.keys[j * kv_stride + offset..][..head_dim];
-            let value = |j: usize| &cache.values[j * kv_stride + offset..][..head_dim];
-            weights.clear();
-            weights.extend((first..=at).map(|j| dot(q, key(j)) * scale));
-            softmax(&mut weights);
-            for (j, w) in (first..=at).zip(&weights) {
-                for (o, v) in o.iter_mut().zip(value(j)) {
-                    *o += w * v;
-                }
+    let first = window.map_or(0, |w| (at + 1).saturating_sub(w));
+    for (h, (q, o)) in query.chunks_exact(head_dim).zip(output.chunks_exact_mut(head_dim)).enumerate() {
+        let offset = (h / group) * head_dim;
+        let key = |j: usize| &cache.keys[j * kv_stride + offset..][..head_dim];
+        let value = |j: usize| &cache.values[j * kv_stride + offset..][..head_dim];
+        weights.clear();
+        weights.extend((first..=at).map(|j| dot(q, key(j)) * scale));
+        softmax(weights);
+        for (j, w) in (first..=at).zip(weights.iter()) {
+            for (o, v) in o.iter_mut().zip(value(j)) {
+                *o += w * v;
             }
         }
     }
-    out
 }
 
 /// Sum of products with 64 independent partial sums: the compiler keeps them
