@@ -68,9 +68,9 @@ impl Drop for Busy<'_> {
 
 /// Merges the pages of `tensors` into huge pages on a thread of its own,
 /// each when `activity` has been quiet; the handle says how many 2 MiB pages
-/// were merged. Tensors of 2 MiB or less
-/// cannot fill one and are left alone (`AWAL_NO_HUGE_PAGES` leaves all). The thread stops early once the model is
-/// dropped (it holds the only references left).
+/// were merged. Tensors of 2 MiB or less cannot fill one and are left alone
+/// (`AWAL_NO_HUGE_PAGES` leaves all). The thread stops early once the model
+/// is dropped (it holds the only references left).
 pub fn merge_in_background(tensors: Vec<Arc<QTensor>>, activity: Arc<Activity>) -> Option<JoinHandle<usize>> {
     let tensors: Vec<_> = tensors.into_iter().filter(|t| t.storage_size_in_bytes() > HUGE_PAGE).collect();
     if tensors.is_empty() || !cfg!(target_os = "linux") || std::env::var_os("AWAL_NO_HUGE_PAGES").is_some() {
