@@ -138,15 +138,21 @@ fn spoken_english_turns_go_through_speech_recognition() {
 
 #[test]
 fn a_damaged_entry_is_skipped_and_the_rest_still_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("corpora");
-    copy_dir(&corpus(), &copy);
+    let (_dir, copy) = corpus_copy();
     let damaged = copy.join("ma/rights/ma-rights-annual-leave.toml");
     let text = std::fs::read_to_string(&damaged).unwrap();
     std::fs::write(&damaged, &text[..text.len() / 2]).unwrap();
     let (turns, stderr) = simulate("fr", &copy, &["Combien de semaines de congé de maternité ?"]);
     assert!(stderr.contains("skipped") && stderr.contains("ma-rights-annual-leave.toml"), "{stderr}");
     assert_answer(&turns[1], "ma-rights-maternity-leave");
+}
+
+/// A copy of the corpus that a test may damage or add to (gone with the directory).
+fn corpus_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("corpora");
+    copy_dir(&corpus(), &copy);
+    (dir, copy)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -376,9 +382,7 @@ fn spoken_wolof_commands_are_heard_through_enrolled_keywords() {
 /// reported when the content loads, never played.
 #[test]
 fn wolof_menus_are_spoken_by_recorded_phrases() {
-    let dir = tempfile::tempdir().unwrap();
-    let content = dir.path().join("corpora");
-    copy_dir(&corpus(), &content);
+    let (_dir, content) = corpus_copy();
     let phrases = content.join("phrases/wol");
     std::fs::create_dir_all(&phrases).unwrap();
     // Stand-ins for a speaker's recordings (espeak-ng has no Wolof voice).
