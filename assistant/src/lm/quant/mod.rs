@@ -68,6 +68,16 @@ macro_rules! ggml_type {
 pub mod q5_0;
 pub mod q8_0;
 
+/// Whether this build targets AVX-512 BW/VL/VNNI with FMA, which the Q8_0
+/// kernel and Q5_0's four-token kernel need.
+pub const AVX512_VNNI: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx512bw",
+    target_feature = "avx512vl",
+    target_feature = "avx512vnni",
+    target_feature = "fma"
+));
+
 use std::marker::PhantomData;
 use std::sync::Arc;
 

@@ -29,13 +29,7 @@ pub const fn available() -> bool {
 ggml_type!(Block, BlockQ5_0, GgmlDType::Q5_0);
 
 impl super::Tiled for Block {
-    const TILED: bool = cfg!(all(
-        target_arch = "x86_64",
-        target_feature = "avx512bw",
-        target_feature = "avx512vl",
-        target_feature = "avx512vnni",
-        target_feature = "fma"
-    ));
+    const TILED: bool = super::AVX512_VNNI;
 
     #[cfg(all(
         target_arch = "x86_64",

@@ -18,13 +18,7 @@ pub type Block = Q8_0Fields;
 
 /// Whether this build has the kernel (else candle's Q8_0 matmul is used).
 pub const fn available() -> bool {
-    cfg!(all(
-        target_arch = "x86_64",
-        target_feature = "avx512bw",
-        target_feature = "avx512vl",
-        target_feature = "avx512vnni",
-        target_feature = "fma"
-    ))
+    super::AVX512_VNNI
 }
 
 /// Whether candle repacks a Q8_0 matrix of rows of `columns` values for its
