@@ -144,3 +144,27 @@ fn matching_without_an_enrolled_vocabulary_says_how_to_enroll() {
     assert!(!output.status.success());
     assert!(stderr.contains("no keywords enrolled for `wol`") && stderr.contains("awal keywords enroll"), "{stderr}");
 }
+
+/// The speech embedding run by tract gives what openWakeWord's own runtime
+/// (onnxruntime 1.x in Python) gives for the same chirp: one 96-vector per
+/// 80 ms, the first values and the overall size as printed there.
+#[test]
+fn the_speech_embedding_matches_its_reference_runtime() {
+    let model = common::real_model("speech-embedding");
+    let embedding = awal::keywords::embedding::SpeechEmbedding::load(&model.dir).unwrap();
+    let chirp: Vec<f32> = (0..16_000)
+        .map(|i| {
+            let i = i as f64;
+            (0.3 * (std::f64::consts::TAU * (200.0 + 800.0 * i / 16_000.0) * i / 16_000.0).sin()) as f32
+        })
+        .collect();
+    let features = embedding.embed(&chirp).unwrap();
+    assert_eq!((features.frames(), features.dim), (5, 96));
+    let reference_first = [1.6028, 21.219, -7.1608, -11.5533, 16.9278, 14.2219];
+    let reference_last = [2.0387, 17.1296, 7.4674, -12.4714, 18.7155, 21.5736];
+    for (got, want) in features.frame(0).iter().zip(reference_first).chain(features.frame(4).iter().zip(reference_last)) {
+        assert!((got - want).abs() < 0.01, "{got} against {want}");
+    }
+    let norm = features.values.iter().map(|v| v * v).sum::<f32>().sqrt();
+    assert!((norm - 376.929).abs() < 0.05, "{norm}");
+}

@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use awal::audio::microphone::Microphone;
 use awal::audio::{load_audio, AudioDecoder, Recording, SAMPLE_RATE};
+use awal::keywords::embedding::{SpeechEmbedding, SPEECH_EMBEDDING};
 use awal::keywords::encoder::WhisperFeatures;
 use awal::keywords::enroll::{check, keep, valid_word};
 use awal::keywords::eval::leave_one_speaker_out;
@@ -23,9 +24,10 @@ pub struct Place {
     /// Where recordings are kept (default: DATA_DIR/keywords).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// What words are compared by: `mfcc`, or `whisper` (the speech model's encoder:
-    /// slower and, measured on the synthesised set, less accurate).
-    #[arg(long, default_value = "mfcc", value_parser = ["mfcc", "whisper"])]
+    /// What words are compared by: `mfcc`, `whisper` (the speech model's encoder)
+    /// or `embedding` (the `speech-embedding` model); measured on the synthesised
+    /// set, both are less accurate than MFCCs in this rule (README).
+    #[arg(long, default_value = "mfcc", value_parser = ["mfcc", "whisper", "embedding"])]
     features: String,
 }
 
@@ -37,6 +39,7 @@ impl Place {
     fn extractor(&self, session: &Session) -> anyhow::Result<Box<dyn FeatureExtractor>> {
         Ok(match self.features.as_str() {
             "mfcc" => Box::new(Mfcc::new()),
+            "embedding" => Box::new(SpeechEmbedding::load(&session.store.require(SPEECH_EMBEDDING)?.dir)?),
             _ => {
                 let model = session.store.require(&session.config.models.asr)?;
                 Box::new(WhisperFeatures::load(&model.dir)?)

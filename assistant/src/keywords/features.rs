@@ -36,6 +36,11 @@ impl Features {
 /// Turns a word (16 kHz samples, cut to the speech) into features.
 pub trait FeatureExtractor {
     fn compute(&mut self, samples: &[f32]) -> Result<Features, super::KeywordError>;
+
+    /// Samples of the recording's surroundings wanted on each side of the speech.
+    fn context_samples(&self) -> usize {
+        0
+    }
 }
 
 impl FeatureExtractor for Mfcc {

@@ -10,6 +10,7 @@
 //! accepts ([`eval`]).
 
 pub mod dtw;
+pub mod embedding;
 pub mod encoder;
 pub mod enroll;
 pub mod eval;
@@ -30,6 +31,8 @@ pub enum KeywordError {
     Audio(#[from] AudioError),
     #[error("keyword features: {0}")]
     Asr(#[from] crate::asr::AsrError),
+    #[error(transparent)]
+    Embedding(#[from] embedding::EmbeddingError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("no keywords enrolled for `{lang}` in {dir}: enroll some with `awal keywords enroll --lang {lang} --word WORD FILE.wav…`")]
@@ -60,7 +63,11 @@ pub struct Example {
 /// Cuts `samples` to the speech and computes its features; `None` for silence.
 pub fn word_features(extractor: &mut dyn FeatureExtractor, samples: &[f32]) -> Result<Option<Features>, KeywordError> {
     match vad::speech_span(samples) {
-        Some(span) => extractor.compute(&samples[span]).map(Some),
+        Some(span) => {
+            let context = extractor.context_samples();
+            let span = span.start.saturating_sub(context)..(span.end + context).min(samples.len());
+            extractor.compute(&samples[span]).map(Some)
+        }
         None => Ok(None),
     }
 }

@@ -58,7 +58,7 @@ pub fn fetch_model(entry: &ModelEntry, store: &ModelStore, options: &FetchOption
         used.push(obtain(file, &target, options)?);
     }
     match entry.install {
-        InstallRecipe::Gguf => {}
+        InstallRecipe::Gguf | InstallRecipe::AsIs => {}
         InstallRecipe::WhisperCtranslate2 => {
             let bar = spinner(options, format!("converting {} for candle and whisper.cpp", entry.id));
             convert::whisper_from_ctranslate2(staging.path(), staging.path())?;

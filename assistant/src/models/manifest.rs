@@ -28,6 +28,8 @@ pub struct Manifest {
 pub enum Role {
     Asr,
     Lm,
+    /// Speech embeddings for the spoken keywords of languages without a recognizer.
+    Keywords,
 }
 
 /// The on-disk format of a model's files as they are fetched.
@@ -38,6 +40,7 @@ pub enum Format {
     Safetensors,
     Ggml,
     Gguf,
+    Onnx,
 }
 
 /// What installing a model makes of its fetched files.
@@ -48,6 +51,8 @@ pub enum InstallRecipe {
     WhisperCtranslate2,
     /// The GGUF file, as fetched.
     Gguf,
+    /// The files as fetched (ONNX graphs read as they are).
+    AsIs,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
