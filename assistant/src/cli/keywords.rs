@@ -1,15 +1,17 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Subcommand;
 
 use awal::audio::microphone::Microphone;
 use awal::audio::{load_audio, AudioDecoder, Recording, SAMPLE_RATE};
+use awal::keywords::detector::{load_background, Background, Detector, Embedder};
 use awal::keywords::embedding::{SpeechEmbedding, SPEECH_EMBEDDING};
 use awal::keywords::encoder::WhisperFeatures;
 use awal::keywords::enroll::{check, keep, valid_word};
-use awal::keywords::eval::leave_one_speaker_out;
+use awal::keywords::eval::{leave_one_speaker_out, Trained};
 use awal::keywords::features::{FeatureExtractor, Mfcc};
 use awal::keywords::vad::Endpointer;
 use awal::keywords::{load_examples, KeywordError, Vocabulary, OTHER};
@@ -29,11 +31,32 @@ pub struct Place {
     /// set, both are less accurate than MFCCs in this rule (README).
     #[arg(long, default_value = "mfcc", value_parser = ["mfcc", "whisper", "embedding"])]
     features: String,
+    /// Add the trained check: a word the templates reject is taken back when a
+    /// classifier over speech embeddings (model `speech-embedding`, trained here on
+    /// the recordings and on background speech in LANG/_background) names it too.
+    #[arg(long)]
+    trained: bool,
 }
 
 impl Place {
     fn dir(&self, session: &Session) -> PathBuf {
         self.dir.clone().unwrap_or_else(|| session.data_dir.join("keywords"))
+    }
+
+    /// What the trained check is made from, when asked for.
+    fn trained(&self, session: &Session) -> anyhow::Result<Option<(Embedder, Vec<Background>)>> {
+        if !self.trained {
+            return Ok(None);
+        }
+        let dir = self.dir(session);
+        let (background, problems) = load_background(&dir, &self.lang)?;
+        report_problems(&problems);
+        if background.is_empty() {
+            return Err(KeywordError::NoBackground { lang: self.lang.clone(), dir }.into());
+        }
+        let model = session.store.require(SPEECH_EMBEDDING)?;
+        let embedding = Arc::new(SpeechEmbedding::load(&model.dir).map_err(KeywordError::from)?);
+        Ok(Some((Embedder::new(embedding), background)))
     }
 
     fn extractor(&self, session: &Session) -> anyhow::Result<Box<dyn FeatureExtractor>> {
@@ -117,7 +140,7 @@ pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCo
         KeywordsCommand::Match { place, files, json } => {
             let dir = place.dir(session);
             let mut extractor = place.extractor(session)?;
-            let mut vocabulary = vocabulary(&dir, &place.lang, extractor.as_mut())?;
+            let mut vocabulary = vocabulary(&dir, &place.lang, extractor.as_mut(), place.trained(session)?)?;
             let mut results = Vec::new();
             for file in &files {
                 for (start, end, samples) in utterances(file)? {
@@ -141,6 +164,7 @@ pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCo
                         "file": file, "start_s": start, "end_s": end, "word": decision.word,
                         "score": decision.score, "distance": decision.distance, "nearest": decision.nearest,
                         "threshold": decision.threshold, "runner_up": decision.runner_up,
+                        "confirmed": decision.confirmed,
                     }));
                 }
             }
@@ -157,7 +181,9 @@ pub fn run(command: KeywordsCommand, session: &Session) -> anyhow::Result<ExitCo
             if examples.iter().all(|e| e.word == OTHER) {
                 return Err(KeywordError::NoVocabulary { lang: place.lang, dir }.into());
             }
-            let report = leave_one_speaker_out(&examples, extractor.as_mut(), snr, seed)?;
+            let mut trained = place.trained(session)?;
+            let trained = trained.as_mut().map(|(embedder, background)| Trained { embedder, background });
+            let report = leave_one_speaker_out(&examples, extractor.as_mut(), trained, snr, seed)?;
             if json {
                 print_json(&report)?;
             } else {
@@ -296,13 +322,26 @@ impl Enrolment {
     }
 }
 
-fn vocabulary<'x>(dir: &Path, lang: &str, extractor: &'x mut dyn FeatureExtractor) -> anyhow::Result<Vocabulary<'x>> {
+fn vocabulary<'x>(
+    dir: &Path,
+    lang: &str,
+    extractor: &'x mut dyn FeatureExtractor,
+    trained: Option<(Embedder, Vec<Background>)>,
+) -> anyhow::Result<Vocabulary<'x>> {
     let (examples, problems) = load_examples(dir, lang, &mut *extractor)?;
     report_problems(&problems);
     if examples.iter().all(|e| e.word == OTHER) {
         return Err(KeywordError::NoVocabulary { lang: lang.to_string(), dir: dir.to_path_buf() }.into());
     }
-    Ok(Vocabulary::new(examples, extractor))
+    let detector = match trained {
+        Some((mut embedder, background)) => Some(Detector::train(&mut embedder, &examples, &background)?),
+        None => None,
+    };
+    let vocabulary = Vocabulary::new(examples, extractor);
+    Ok(match detector {
+        Some(detector) => vocabulary.with_detector(detector),
+        None => vocabulary,
+    })
 }
 
 fn report_problems(problems: &[KeywordError]) {

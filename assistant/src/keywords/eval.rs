@@ -8,6 +8,7 @@ use std::time::Instant;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::detector::{Background, Detector, Embedder};
 use super::features::FeatureExtractor;
 use super::{vad, Decision, Example, KeywordError, Vocabulary, OTHER};
 
@@ -58,10 +59,19 @@ pub fn filler_labels(examples: &[Example]) -> Vec<String> {
     labels.into_iter().step_by(2).collect()
 }
 
-/// Runs the evaluation over every speaker that has keyword recordings.
+/// The trained check's material: what computes its inputs, and the background speech.
+pub struct Trained<'a> {
+    pub embedder: &'a mut Embedder,
+    pub background: &'a [Background],
+}
+
+/// Runs the evaluation over every speaker that has keyword recordings; with
+/// `trained`, each vocabulary also gets a trained check from the same
+/// speakers' recordings (and background speech).
 pub fn leave_one_speaker_out(
     examples: &[Example],
     extractor: &mut dyn FeatureExtractor,
+    mut trained: Option<Trained>,
     snr_db: Option<f32>,
     seed: u64,
 ) -> Result<Report, KeywordError> {
@@ -78,9 +88,20 @@ pub fn leave_one_speaker_out(
     let filler_labels = filler_labels(examples);
     let is_filler = |e: &Example| e.label.as_ref().is_some_and(|l| filler_labels.contains(l));
     for speaker in &speakers {
-        let enrolled =
+        let enrolled: Vec<Example> =
             examples.iter().filter(|e| e.speaker != *speaker && (e.word != OTHER || is_filler(e))).cloned().collect();
+        let detector = match trained.as_mut() {
+            Some(trained) => {
+                let background: Vec<Background> =
+                    trained.background.iter().filter(|b| b.speaker != *speaker).cloned().collect();
+                Some(Detector::train(trained.embedder, &enrolled, &background)?)
+            }
+            None => None,
+        };
         let mut vocabulary = Vocabulary::new(enrolled, &mut *extractor);
+        if let Some(detector) = detector {
+            vocabulary = vocabulary.with_detector(detector);
+        }
         for example in examples.iter().filter(|e| e.speaker == *speaker && !is_filler(e)) {
             let query = noisy(&example.samples, snr_db, &mut rng);
             let started = Instant::now();

@@ -9,6 +9,7 @@
 //! `_other` holds words that are *not* keywords, used only to measure false
 //! accepts ([`eval`]).
 
+pub mod detector;
 pub mod dtw;
 pub mod embedding;
 pub mod encoder;
@@ -37,6 +38,8 @@ pub enum KeywordError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("no keywords enrolled for `{lang}` in {dir}: enroll some with `awal keywords enroll --lang {lang} --word WORD FILE.wav…`")]
     NoVocabulary { lang: String, dir: PathBuf },
+    #[error("no background speech for `{lang}` in {dir}/{lang}/_background: the trained check needs many short words by several voices there (any words that are not keywords; scripts/keywords-evalset makes some with espeak-ng)")]
+    NoBackground { lang: String, dir: PathBuf },
     #[error("`{0}` cannot be a keyword name: use letters, digits, `-` or `_`")]
     BadWord(String),
     #[error("{path}: no speech heard")]
@@ -83,6 +86,9 @@ pub fn load_examples(
     let mut problems = Vec::new();
     for word_dir in subfolders(&dir.join(lang))? {
         let word = word_dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if word == detector::BACKGROUND {
+            continue; // Training material of the trained check, not a word.
+        }
         // Other words may be filed by what they are: `_other/bonjour/…`.
         let mut folders = vec![(word_dir.clone(), None)];
         if word == OTHER {
@@ -160,6 +166,10 @@ pub struct Decision {
     pub filler: f32,
     /// The nearest word's own threshold (see [`Vocabulary::new`]).
     pub threshold: f32,
+    /// When the templates rejected the word and the trained check was asked:
+    /// its probability for the nearest word (`None` if it named another).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<f32>,
 }
 
 impl Decision {
@@ -173,6 +183,7 @@ impl Decision {
             runner_up: f32::INFINITY,
             filler: f32::INFINITY,
             threshold: 0.0,
+            confirmed: None,
         }
     }
 }
@@ -187,6 +198,8 @@ pub struct Vocabulary<'x> {
     words: Vec<(String, f32)>,
     /// The extractor the examples' features came from.
     extractor: &'x mut dyn FeatureExtractor,
+    /// The trained second opinion, when there is one.
+    detector: Option<detector::Detector>,
 }
 
 /// A word's distance is the mean over its nearest few recordings: one odd
@@ -261,7 +274,14 @@ impl<'x> Vocabulary<'x> {
                 (word, threshold)
             })
             .collect();
-        Self { examples, fillers, words, extractor }
+        Self { examples, fillers, words, extractor, detector: None }
+    }
+
+    /// Adds the trained check: a word the templates reject is accepted when
+    /// the check names it too, with probability [`detector::CONFIRM_AT`] or more.
+    pub fn with_detector(mut self, detector: detector::Detector) -> Self {
+        self.detector = Some(detector);
+        self
     }
 
     pub fn words(&self) -> impl Iterator<Item = &str> {
@@ -274,10 +294,17 @@ impl<'x> Vocabulary<'x> {
 
     /// Decides what an utterance (16 kHz, silence around it allowed) says.
     pub fn decide(&mut self, samples: &[f32]) -> Result<Decision, KeywordError> {
-        Ok(match word_features(self.extractor, samples)? {
+        let mut decision = match word_features(self.extractor, samples)? {
             Some(features) => self.decide_features(&features),
-            None => Decision::nothing(),
-        })
+            None => return Ok(Decision::nothing()),
+        };
+        if let (None, Some(nearest), Some(detector)) = (&decision.word, &decision.nearest, &self.detector) {
+            decision.confirmed = detector.confirms(samples, nearest)?;
+            if decision.confirmed.is_some_and(|p| p >= detector::CONFIRM_AT) {
+                decision.word = Some(nearest.clone());
+            }
+        }
+        Ok(decision)
     }
 
     pub fn decide_features(&self, features: &Features) -> Decision {
@@ -309,6 +336,7 @@ impl<'x> Vocabulary<'x> {
             distance,
             runner_up,
             threshold,
+            confirmed: None,
         }
     }
 }
