@@ -52,7 +52,8 @@ fn eval(snr: &str, extra: &[&str]) -> Value {
 
 /// Floors under the figures measured when this was written (README: 85 % and
 /// 1 % at 20 dB; 64 % and 4 % at 10 dB). The false-accept target (2 %)
-/// is met at 20 dB, its accuracy target (95 %) not yet; these catch a regression.
+/// is met at 20 dB, its accuracy target (95 %) only with the trained check
+/// (next test); these catch a regression.
 #[test]
 fn held_out_voices_are_recognised_and_other_words_rejected_in_noise() {
     let report = eval("20", &[]);
