@@ -20,7 +20,7 @@ use rand::SeedableRng;
 
 use super::embedding::SpeechEmbedding;
 use super::features::{FeatureExtractor, Features};
-use super::{eval, perturbed, wav_files, word_features, Example, KeywordError, OTHER};
+use super::{eval, perturbed, speaker_of, speech_with_context, wav_files, Example, KeywordError, OTHER};
 use crate::audio::load_audio;
 
 /// The folder of background speech, under the language's folder.
@@ -63,9 +63,7 @@ pub fn load_background(dir: &Path, lang: &str) -> Result<(Vec<Background>, Vec<K
     for path in wav_files(&folder)? {
         match load_audio(&path) {
             Ok(recording) => {
-                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                let speaker = stem.rsplit_once('-').map_or(&*stem, |(speaker, _)| speaker).to_string();
-                background.push(Background { speaker, path, samples: recording.samples });
+                background.push(Background { speaker: speaker_of(&path), path, samples: recording.samples })
             }
             Err(e) => problems.push(e.into()),
         }
@@ -216,20 +214,9 @@ impl Classifier {
 /// surroundings), as a fixed-length vector: the embedding sequence linearly
 /// resampled to [`STEPS`] steps.
 fn word_vector(embedding: &SpeechEmbedding, samples: &[f32]) -> Result<Option<Vec<f32>>, KeywordError> {
-    let mut extractor = Borrowed(embedding);
-    Ok(word_features(&mut extractor, samples)?.map(|features| resampled(&features)))
-}
-
-/// [`SpeechEmbedding`] as a [`FeatureExtractor`] through a shared reference.
-struct Borrowed<'a>(&'a SpeechEmbedding);
-
-impl FeatureExtractor for Borrowed<'_> {
-    fn compute(&mut self, samples: &[f32]) -> Result<Features, KeywordError> {
-        Ok(self.0.embed(samples)?)
-    }
-
-    fn context_samples(&self) -> usize {
-        self.0.context_samples()
+    match speech_with_context(samples, embedding.context_samples()) {
+        Some(speech) => Ok(Some(resampled(&embedding.embed(speech)?))),
+        None => Ok(None),
     }
 }
 

@@ -65,14 +65,22 @@ pub struct Example {
 
 /// Cuts `samples` to the speech and computes its features; `None` for silence.
 pub fn word_features(extractor: &mut dyn FeatureExtractor, samples: &[f32]) -> Result<Option<Features>, KeywordError> {
-    match vad::speech_span(samples) {
-        Some(span) => {
-            let context = extractor.context_samples();
-            let span = span.start.saturating_sub(context)..(span.end + context).min(samples.len());
-            extractor.compute(&samples[span]).map(Some)
-        }
+    match speech_with_context(samples, extractor.context_samples()) {
+        Some(speech) => extractor.compute(speech).map(Some),
         None => Ok(None),
     }
+}
+
+/// The speech in `samples` and up to `context` samples on each side; `None` for silence.
+pub fn speech_with_context(samples: &[f32], context: usize) -> Option<&[f32]> {
+    let span = vad::speech_span(samples)?;
+    Some(&samples[span.start.saturating_sub(context)..(span.end + context).min(samples.len())])
+}
+
+/// Who said a recording: its file name up to the last `-` (`amina-2.wav` → `amina`).
+fn speaker_of(path: &Path) -> String {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    stem.rsplit_once('-').map_or(&*stem, |(speaker, _)| speaker).to_string()
 }
 
 /// Every readable recording under `DIR/LANG`; unreadable or silent ones are
@@ -110,8 +118,7 @@ pub fn load_examples(
                     problems.push(KeywordError::Silence { path });
                     continue;
                 };
-                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                let speaker = stem.rsplit_once('-').map_or(&*stem, |(speaker, _)| speaker).to_string();
+                let speaker = speaker_of(&path);
                 examples.push(Example { word: word.clone(), label: label.clone(), speaker, path, samples, features });
             }
         }
