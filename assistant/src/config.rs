@@ -37,6 +37,17 @@ pub struct Config {
     pub languages: Vec<String>,
     pub models: ModelChoice,
     pub audio: AudioDevices,
+    pub hearing: HearingSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct HearingSettings {
+    /// Spoken keywords also go through the trained check (speech embedding
+    /// model needed, plus background words under `keywords/LANG/_background`):
+    /// fewer rejected keywords, a training step when a language is first heard.
+    /// Default: off.
+    pub trained_keywords: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -68,6 +79,7 @@ impl Default for Config {
             languages: ["ary", "zgh", "wol", "fuc", "fr", "ar", "en"].map(String::from).to_vec(),
             models: ModelChoice::default(),
             audio: AudioDevices::default(),
+            hearing: HearingSettings::default(),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Awal: an offline voice assistant for village kiosks.
 //!
 //! The voice path runs through one module per stage:
-//! [`audio`] (decode, resample) → [`asr`] (log-mel, Whisper) → understanding and
-//! skills → speech out. What Awal may say lives in [`corpus`] (governed, cited
+//! [`audio`] (decode, resample, devices) → [`hearing`] ([`asr`] Whisper, or
+//! [`keywords`]) → [`conversation`] ([`dialogue`] and its skills) → [`speech`]
+//! (voices). [`kiosk`] runs the conversation on the microphone and speaker. What Awal may say lives in [`corpus`] (governed, cited
 //! content and forms, searchable across scripts). Around it: [`models`] (manifest, fetch, verify, convert),
 //! [`config`] (the `awal.toml` file and data locations) and [`doctor`] (what this
 //! machine can do). The `awal` binary is a thin command line over this library.
@@ -10,10 +11,12 @@
 pub mod asr;
 pub mod audio;
 pub mod config;
+pub mod conversation;
 pub mod corpus;
 pub mod dialogue;
 pub mod doctor;
 pub mod documents;
+pub mod hearing;
 pub mod keywords;
 pub mod kiosk;
 pub mod literacy;

@@ -374,6 +374,38 @@ fn spoken_wolof_commands_are_heard_through_enrolled_keywords() {
     assert_eq!(turns[1]["reply_text"], turns[0]["reply_text"], "the welcome is said again");
     assert_eq!(turns[2]["transcript"], "bayil", "{}", turns[2]);
     assert_eq!(turns[2]["end"], true);
+
+    // The trained check from simulate (and the kiosk): trained on the first
+    // visit with background words, then kept beside the recordings.
+    let background = data.path().join("keywords/wol/_background");
+    std::fs::create_dir_all(&background).unwrap();
+    for voice in ["fr", "fr+f2", "fr+f3", "fr+klatt"] {
+        for (n, word) in ["maison", "rouge", "table", "chemin", "porte", "jardin"].iter().enumerate() {
+            let path = background.join(format!("{}-{n}.wav", voice.replace('+', "_")));
+            let status = std::process::Command::new("espeak-ng")
+                .args(["-v", voice, "-w"])
+                .arg(&path)
+                .arg(word)
+                .status()
+                .expect("espeak-ng is needed: run scripts/test");
+            assert!(status.success());
+        }
+    }
+    let trained = || {
+        let mut command = common::awal();
+        command.arg("--data-dir").arg(data.path()).arg("--corpus-dir").arg(corpus());
+        command.args(["simulate", "--json", "--lang", "wol", "--country", "SN", "--lm", "none", "--trained-keywords"]);
+        let output = command.arg(&repeat).arg(&stop).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let turns: Vec<Value> =
+            String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!((&turns[1]["transcript"], &turns[2]["transcript"]), (&"waxaat".into(), &"bayil".into()));
+    };
+    trained();
+    let cache = data.path().join("keywords/wol/.trained-check.json");
+    let kept = std::fs::metadata(&cache).unwrap_or_else(|e| panic!("{}: {e}", cache.display())).modified().unwrap();
+    trained();
+    assert_eq!(std::fs::metadata(&cache).unwrap().modified().unwrap(), kept, "the kept check was used, not retrained");
 }
 
 /// No synthesizer here speaks Wolof: the kiosk's own phrases are played from

@@ -19,6 +19,8 @@ pub enum DeviceError {
     Open(String),
     #[error("the microphone stopped: {0}")]
     Lost(String),
+    #[error("the recorded input is over")]
+    Ended,
     #[error("the speaker could not play {path}: {message}")]
     Play { path: std::path::PathBuf, message: String },
 }

@@ -7,7 +7,9 @@
 //! errors that name the file.
 
 pub mod decode;
+pub mod devices;
 pub mod microphone;
+pub mod playback;
 pub mod push_to_talk;
 pub mod resample;
 

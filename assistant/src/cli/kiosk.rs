@@ -7,30 +7,18 @@ use clap::Args;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
-use awal::corpus::Corpus;
+use awal::audio::devices::{RecordedSound, SoundDevices, SystemSound};
+use awal::conversation::Conversation;
 use awal::kiosk::{run as run_kiosk, KioskOptions};
-use awal::store::Store;
+use awal::speech::EspeakNg;
 
-use super::hearing::Hearing;
-use super::simulate::kiosk_dialogue;
+use super::conversation::ConversationArgs;
 use super::Session;
 
 #[derive(Debug, Args)]
 pub struct KioskArgs {
-    /// The kiosk's languages, comma-separated (fr, ar, ary, en, zgh, wol,
-    /// fuc…): the first greets; the others are chosen by name or by their
-    /// numbered button.
-    #[arg(long)]
-    lang: String,
-    /// Whose rights and forms (MA, SN…).
-    #[arg(long, default_value = "MA")]
-    country: String,
-    /// Language model for form answers (`default`, `none` or an id).
-    #[arg(long, default_value = "default")]
-    lm: String,
-    /// Enrolled spoken keywords (default: DATA_DIR/keywords).
-    #[arg(long)]
-    keywords_dir: Option<PathBuf>,
+    #[command(flatten)]
+    conversation: ConversationArgs,
     /// Seconds between looks for a missing microphone.
     #[arg(long, default_value_t = 5.0)]
     retry_seconds: f32,
@@ -44,11 +32,24 @@ pub struct KioskArgs {
     /// Seconds of quiet after which the kiosk starts over at the welcome.
     #[arg(long, default_value_t = 60)]
     idle_seconds: u64,
+    /// Keep the synthesized reply audio in DATA_DIR/kiosk after it is played
+    /// (it says names and numbers: off unless an operator records visits).
+    #[arg(long)]
+    keep_audio: bool,
+    /// Instead of the microphone: these recordings, said one after the other
+    /// with quiet between them; the kiosk stops after the last one. For
+    /// replaying a visit and for tests.
+    #[arg(long, num_args = 1.., value_name = "AUDIO")]
+    recordings: Vec<PathBuf>,
+    /// With --recordings: instead of the speaker, copy what the kiosk plays
+    /// to this folder (001.wav, 002.wav… in order).
+    #[arg(long, requires = "recordings")]
+    played: Option<PathBuf>,
 }
 
 pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
     // The log rotates daily and keeps a week: enough to see what went wrong,
-    // never enough to fill an SD card. No transcripts are logged.
+    // never enough to fill an SD card. It holds no transcript, reply or form value.
     let logs = session.data_dir.join("logs");
     std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     let appender = RollingFileAppender::builder()
@@ -60,27 +61,27 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening the log in {}", logs.display()))?;
     tracing_subscriber::fmt().with_ansi(false).with_writer(appender.and(std::io::stderr)).init();
 
-    let languages = super::simulate::kiosk_languages(&args.lang)?;
-    let (corpus, problems) = Corpus::load(&session.corpus_dir)?;
-    for problem in &problems {
-        tracing::warn!("skipped {}: {}", problem.path.display(), problem.message);
-    }
-    let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
-    let mut lm = super::lm::chosen_model(&args.lm, session)?;
-    let mut dialogue = kiosk_dialogue(&corpus, languages, &args.country, &store, lm.as_mut(), session);
-    let mut hearing = Hearing::new(args.keywords_dir.clone(), session);
-    let out_dir = session.data_dir.join("kiosk");
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let languages = args.conversation.languages()?;
+    let mut resources = args.conversation.resources(session)?;
+    let hearing = args.conversation.hearing(session);
+    let audio_dir = session.data_dir.join("kiosk");
+    std::fs::create_dir_all(&audio_dir).with_context(|| format!("creating {}", audio_dir.display()))?;
+    let dialogue = resources.dialogue(languages, &args.conversation.country);
+    let mut conversation =
+        Conversation::new(dialogue, Box::new(hearing), Box::new(EspeakNg), audio_dir).keep_audio(args.keep_audio);
+    let mut devices: Box<dyn SoundDevices> = match (&args.played, args.recordings.is_empty()) {
+        (_, true) => Box::new(SystemSound),
+        (Some(played), false) => Box::new(RecordedSound::new(args.recordings.clone(), played.clone())),
+        (None, false) => anyhow::bail!("--recordings needs --played DIR: where the kiosk's replies go"),
+    };
     let options = KioskOptions {
         retry: Duration::from_secs_f32(args.retry_seconds.max(0.0)),
         max_retries: args.retries,
         end_of_speech_ms: 700,
         idle_reset: Duration::from_secs(args.idle_seconds),
-        out_dir,
         push_to_talk: args.push_to_talk,
     };
-    tracing::info!(lang = %args.lang, country = %args.country, "kiosk starting");
-    let mut hear = |samples: &[f32], lang: &str| hearing.hear(samples, lang).map_err(|e| format!("{e:#}"));
-    run_kiosk(&mut dialogue, &mut hear, &options)?;
+    tracing::info!(lang = %args.conversation.lang, country = %args.conversation.country, "kiosk starting");
+    run_kiosk(&mut conversation, devices.as_mut(), &options)?;
     Ok(ExitCode::SUCCESS)
 }

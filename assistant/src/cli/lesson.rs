@@ -5,9 +5,8 @@ use anyhow::Context;
 use clap::Args;
 
 use awal::audio::load_audio;
-use awal::corpus::Corpus;
+use awal::conversation::Resources;
 use awal::literacy::{voice_dir, Practice};
-use awal::store::Store;
 
 use super::Session;
 
@@ -29,12 +28,9 @@ pub struct LessonArgs {
 }
 
 pub fn run(args: LessonArgs, session: &Session) -> anyhow::Result<ExitCode> {
-    let (corpus, problems) = Corpus::load(&session.corpus_dir)?;
-    for problem in &problems {
-        eprintln!("awal: skipped {}: {}", problem.path.display(), problem.message);
-    }
-    let store = Store::open(&session.data_dir.join("awal.sqlite"))?;
-    let mut practice = Practice::new(&corpus, &args.lesson, &store, &args.card, voice_dir(&session.data_dir))?;
+    let (resources, _problems) = Resources::load(&session.corpus_dir, &session.data_dir)?;
+    let (corpus, store) = (&resources.corpus, &resources.store);
+    let mut practice = Practice::new(corpus, &args.lesson, store, &args.card, voice_dir(&session.data_dir))?;
     let today = args.today.unwrap_or_else(|| jiff::Zoned::now().date());
     if args.attempts.is_empty() {
         let index = practice.next_item(today)?;

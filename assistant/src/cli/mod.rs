@@ -1,9 +1,9 @@
 //! Argument definitions and dispatch. One file per command family.
 
 mod ask;
+mod conversation;
 mod corpus;
 mod doctor;
-mod hearing;
 mod keywords;
 mod kiosk;
 mod lesson;
@@ -99,6 +99,16 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let data_dir = config.data_dir(args.data_dir.as_deref());
     let corpus_dir = config.corpus_dir(args.corpus_dir.as_deref(), &data_dir);
     let context = Session { config, data_dir, corpus_dir, manifest, store };
+    if !matches!(args.command, Command::Kiosk(_)) {
+        // The kiosk logs to its own file; every other command tells its
+        // warnings (a skipped entry, a skipped recording) on standard error.
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::WARN)
+            .without_time()
+            .with_target(false)
+            .init();
+    }
     match args.command {
         Command::Models(command) => models::run(command, &context),
         Command::Doctor { json } => doctor::run(json, &context),

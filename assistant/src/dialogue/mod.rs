@@ -84,9 +84,44 @@ pub struct Reply {
     pub spoken_ahead: usize,
 }
 
+impl Reply {
+    /// A reviewed reply of `skill` saying `text` in `lang` at `rate`, with no
+    /// entry, sources, recordings or files yet: the one way replies are made.
+    pub fn new(skill: Skill, text: String, lang: String, rate: u32) -> Self {
+        Self {
+            skill,
+            text,
+            lang,
+            entry: None,
+            citations: Vec::new(),
+            reviewed: true,
+            clips: Vec::new(),
+            rate,
+            end: false,
+            files: Vec::new(),
+            example: None,
+            spoken_ahead: 0,
+        }
+    }
+}
+
 /// Takes a piece of a reply to say now, while the rest is written: its text,
 /// language and speaking rate.
 pub type Ahead<'a> = dyn FnMut(&str, &str, u32) + 'a;
+
+/// Where the conversation stands: what the next utterance answers.
+enum State<'c> {
+    /// Questions and commands.
+    Free,
+    /// A form was just offered ("shall we fill it in?").
+    Offered(String),
+    /// The form whose kept drafts were just asked about ("did you start it before?").
+    DraftQuestion(String),
+    /// A form being filled.
+    Walk(FormWalk),
+    /// A listen-and-repeat lesson.
+    Lesson(LessonWalk<'c>),
+}
 
 pub struct Dialogue<'c> {
     corpus: &'c Corpus,
@@ -103,12 +138,8 @@ pub struct Dialogue<'c> {
     export_dir: PathBuf,
     /// Where lesson items without a recording are synthesized once.
     voice_dir: PathBuf,
-    lesson: Option<LessonWalk<'c>>,
-    /// The form just offered ("shall we fill it in?").
-    offered: Option<String>,
-    /// The form whose kept drafts were just asked about ("did you start it before?").
-    draft_question: Option<String>,
-    walk: Option<FormWalk>,
+    /// What the next utterance answers.
+    state: State<'c>,
     /// Pulls form values out of sentences; without it the words are taken as said.
     lm: Option<&'c mut LanguageModel>,
 }
@@ -126,10 +157,7 @@ impl<'c> Dialogue<'c> {
             store: None,
             export_dir: PathBuf::new(),
             voice_dir: PathBuf::new(),
-            lesson: None,
-            offered: None,
-            draft_question: None,
-            walk: None,
+            state: State::Free,
             lm: None,
         }
     }
@@ -171,8 +199,10 @@ impl<'c> Dialogue<'c> {
 
     fn choose_language(&mut self, lang: LangTag) -> Reply {
         self.lang = lang;
-        self.offered = None;
-        self.draft_question = None;
+        // A pending question is dropped; a form or a lesson under way goes on.
+        if matches!(self.state, State::Offered(_) | State::DraftQuestion(_)) {
+            self.state = State::Free;
+        }
         self.welcome()
     }
 
@@ -227,35 +257,33 @@ impl<'c> Dialogue<'c> {
 
     fn turn(&mut self, said: &str, samples: Option<&[f32]>, ahead: &mut Ahead) -> Reply {
         let said = said.trim();
-        if let Some(lesson) = self.lesson.take() {
+        if let State::Lesson(_) = self.state {
+            let State::Lesson(lesson) = std::mem::replace(&mut self.state, State::Free) else { unreachable!() };
             return self.continue_lesson(lesson, said, samples);
         }
         if said.is_empty() {
             return self.say(Skill::Command, Phrase::AskAgain);
         }
-        if self.languages.len() > 1 && self.walk.is_none() {
+        if self.languages.len() > 1 && !matches!(self.state, State::Walk(_)) {
             if let Some(lang) = languages::named_language(said, &self.languages).filter(|l| *l != self.lang) {
                 return self.choose_language(lang);
             }
         }
         let heard = command(said, &self.lang.to_string());
-        if self.walk.is_some() {
-            return self.continue_form(said, heard);
-        }
-        if let Some(form) = self.draft_question.take() {
-            match (heard, spoken_number(said)) {
+        match std::mem::replace(&mut self.state, State::Free) {
+            State::Walk(walk) => return self.continue_form(walk, said, heard),
+            State::DraftQuestion(form) => match (heard, spoken_number(said)) {
                 (Some(Command::No), _) => return self.start_form(&form),
                 (_, Some(number)) => return self.resume_form(&form, number),
                 (Some(Command::Stop), _) => {}
                 _ => return self.ask_draft_number(form, Phrase::AskDraftNumber),
-            }
-        }
-        if let Some(form) = self.offered.take() {
-            match heard {
+            },
+            State::Offered(form) => match heard {
                 Some(Command::Yes) => return self.offer_drafts(&form),
                 Some(Command::No) => return self.say(Skill::Paperwork, Phrase::AskAgain),
                 _ => {}
-            }
+            },
+            State::Free | State::Lesson(_) => {}
         }
         match heard {
             Some(Command::Repeat) => self.repeat(),
@@ -294,7 +322,7 @@ impl<'c> Dialogue<'c> {
         let (Some(lesson), Some(_)) = (lesson, self.store) else {
             return self.say(Skill::Literacy, Phrase::NoLesson);
         };
-        self.lesson = Some(LessonWalk::Card { lesson: lesson.id.clone() });
+        self.state = State::Lesson(LessonWalk::Card { lesson: lesson.id.clone() });
         let mut reply = self.reply_from_entry(Skill::Literacy, lesson, None);
         reply.text = format!("{} {}", reply.text, phrase(Phrase::AskCard, &self.lang.to_string()).0);
         reply
@@ -342,19 +370,19 @@ impl<'c> Dialogue<'c> {
         };
         match step {
             Ok(Some(step)) => {
-                self.lesson = Some(lesson);
+                self.state = State::Lesson(lesson);
                 let mut reply = self.say(Skill::Literacy, Phrase::ListenRepeat);
                 reply.text = step.text;
                 reply.example = step.example;
                 reply
             }
             Ok(None) => {
-                self.lesson = Some(lesson);
+                self.state = State::Lesson(lesson);
                 self.say(Skill::Literacy, Phrase::AskCard)
             }
             Err(e) => {
                 // A lesson without any voice, or a store that failed: said plainly, lesson over.
-                eprintln!("awal: lesson: {e}");
+                tracing::warn!("lesson: {e}");
                 self.say(Skill::Literacy, Phrase::NoLesson)
             }
         }
@@ -378,7 +406,7 @@ impl<'c> Dialogue<'c> {
     }
 
     fn ask_draft_number(&mut self, form: String, which: Phrase) -> Reply {
-        self.draft_question = Some(form);
+        self.state = State::DraftQuestion(form);
         self.say(Skill::Paperwork, which)
     }
 
@@ -395,8 +423,8 @@ impl<'c> Dialogue<'c> {
         let preface = phrase(Phrase::Resumed, &lang).0.replace("{number}", &number.to_string());
         match FormWalk::resume(form, &draft, &lang, &preface) {
             Ok((walk, step)) => {
-                self.walk = Some(walk);
-                self.form_reply(step.text, step.exported, false)
+                self.state = State::Walk(walk);
+                self.form_reply(step.text, step.exported)
             }
             Err(e) => self.form_error(e, Some(draft.id)),
         }
@@ -408,15 +436,14 @@ impl<'c> Dialogue<'c> {
         };
         match FormWalk::start(form, &self.lang.to_string(), store) {
             Ok((walk, step)) => {
-                self.walk = Some(walk);
-                self.form_reply(step.text, step.exported, false)
+                self.state = State::Walk(walk);
+                self.form_reply(step.text, step.exported)
             }
             Err(e) => self.form_error(e, None),
         }
     }
 
-    fn continue_form(&mut self, said: &str, heard: Option<Command>) -> Reply {
-        let mut walk = self.walk.take().expect("a form walk is under way");
+    fn continue_form(&mut self, mut walk: FormWalk, said: &str, heard: Option<Command>) -> Reply {
         let form = self.form(&walk.form_id).expect("the form was there when the walk started");
         if heard == Some(Command::Stop) {
             // The draft keeps every confirmed answer: its number resumes it next time.
@@ -430,38 +457,31 @@ impl<'c> Dialogue<'c> {
         match walk.step(form, &lang, said, heard, desk) {
             Ok(step) => {
                 if !step.done {
-                    self.walk = Some(walk);
+                    self.state = State::Walk(walk);
                 }
-                self.form_reply(step.text, step.exported, false)
+                self.form_reply(step.text, step.exported)
             }
             Err(e) => {
                 let draft = walk.draft;
-                self.walk = Some(walk);
+                self.state = State::Walk(walk);
                 self.form_error(e, Some(draft))
             }
         }
     }
 
-    fn form_reply(&self, text: String, files: Vec<PathBuf>, end: bool) -> Reply {
-        Reply {
-            skill: Skill::Paperwork,
-            text,
-            lang: self.lang.to_string(),
-            entry: self.walk.as_ref().map(|w| w.form_id.clone()),
-            citations: Vec::new(),
-            reviewed: true,
-            clips: Vec::new(),
-            rate: self.rate,
-            end,
-            files,
-            example: None,
-            spoken_ahead: 0,
+    /// A step of the form walk: the form is the reply's entry while it is filled.
+    fn form_reply(&self, text: String, files: Vec<PathBuf>) -> Reply {
+        let mut reply = Reply::new(Skill::Paperwork, text, self.lang.to_string(), self.rate);
+        if let State::Walk(walk) = &self.state {
+            reply.entry = Some(walk.form_id.clone());
         }
+        reply.files = files;
+        reply
     }
 
     /// A failed save is said plainly; the answers confirmed so far stay in the draft.
     fn form_error(&self, error: PaperworkError, draft: Option<i64>) -> Reply {
-        eprintln!("awal: paperwork: {error}");
+        tracing::warn!("paperwork: {error}");
         match draft {
             Some(draft) => self.draft_kept(draft),
             None => self.say(Skill::Paperwork, Phrase::AskAgain),
@@ -507,7 +527,7 @@ impl<'c> Dialogue<'c> {
                 let text = last.lang.parse().ok().and_then(|tag| entry.text_in(&tag).map(|t| (tag, t)));
                 match text {
                     Some((tag, text)) => simplify::simplify(lm, &text.body, &tag, &mut say).unwrap_or_else(|e| {
-                        eprintln!("awal: simplify: {e}");
+                        tracing::warn!("simplify: {e}");
                         Vec::new()
                     }),
                     None => Vec::new(),
@@ -539,20 +559,9 @@ impl<'c> Dialogue<'c> {
 
     fn say(&self, skill: Skill, which: Phrase) -> Reply {
         let (text, lang) = phrase(which, &self.lang.to_string());
-        Reply {
-            skill,
-            text: text.to_string(),
-            lang: lang.to_string(),
-            entry: None,
-            citations: Vec::new(),
-            reviewed: true,
-            clips: self.phrase_clip(which).into_iter().collect(),
-            rate: self.rate,
-            end: false,
-            files: Vec::new(),
-            example: None,
-            spoken_ahead: 0,
-        }
+        let mut reply = Reply::new(skill, text.to_string(), lang.to_string(), self.rate);
+        reply.clips = self.phrase_clip(which).into_iter().collect();
+        reply
     }
 
     fn answer(&mut self, question: &str) -> Reply {
@@ -570,7 +579,7 @@ impl<'c> Dialogue<'c> {
                 // A paperwork entry with a form: offer to fill it in (needs somewhere to keep the draft).
                 if let Some(form) = entry.form.as_ref().filter(|f| self.store.is_some() && self.form(f).is_some()) {
                     reply.text.push_str(&format!(" {}", phrase(Phrase::OfferForm, &self.lang.to_string()).0));
-                    self.offered = Some(form.clone());
+                    self.state = State::Offered(form.clone());
                 }
                 reply
             }
@@ -629,20 +638,12 @@ impl<'c> Dialogue<'c> {
         if !reviewed {
             spoken.push_str(&format!(" {}", phrase(Phrase::Unreviewed, &lang).0));
         }
-        Reply {
-            skill,
-            text: spoken,
-            lang,
-            entry: Some(entry.id.clone()),
-            citations,
-            reviewed,
-            clips: text.audio.iter().map(|a| self.corpus.resolve(a)).collect(),
-            rate: self.rate,
-            end: false,
-            files: Vec::new(),
-            example: None,
-            spoken_ahead: 0,
-        }
+        let mut reply = Reply::new(skill, spoken, lang, self.rate);
+        reply.entry = Some(entry.id.clone());
+        reply.citations = citations;
+        reply.reviewed = reviewed;
+        reply.clips = text.audio.iter().map(|a| self.corpus.resolve(a)).collect();
+        reply
     }
 
     fn text_of<'e>(&self, entry: &'e Entry) -> (String, &'e Text) {

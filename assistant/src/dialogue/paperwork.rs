@@ -172,7 +172,7 @@ impl FormWalk {
                 let extracted = match lm {
                     Some(lm) => {
                         extract(lm, &form.fields[n], &self.ask(form, lang, n, "").text, said).unwrap_or_else(|e| {
-                            eprintln!("awal: paperwork: extraction failed ({e}); using the words as said");
+                            tracing::warn!("paperwork: extraction failed ({e}); using the words as said");
                             None
                         })
                     }

@@ -175,6 +175,83 @@ impl Detector {
     }
 }
 
+/// Bumped whenever training changes in a way the inputs' hash cannot see.
+const CACHE_VERSION: &str = "trained-check-1";
+
+/// A trained check as kept on disk: the classifier and the hash of
+/// everything it was trained from.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedClassifier {
+    key: String,
+    words: Vec<String>,
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+    /// `[inputs, classes]`, row-major.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl Detector {
+    /// [`Detector::train`], or the check trained from the same recordings
+    /// before, kept in `cache` (a JSON file): a kiosk restart takes the time
+    /// of hashing the recordings instead of minutes of training. A missing,
+    /// stale or unreadable cache is trained again and rewritten; a cache that
+    /// cannot be written is only a warning.
+    pub fn train_or_load(
+        embedder: &mut Embedder,
+        examples: &[Example],
+        background: &[Background],
+        cache: &Path,
+    ) -> Result<Self, KeywordError> {
+        let key = training_key(examples, background);
+        let cached =
+            std::fs::read(cache).ok().and_then(|bytes| serde_json::from_slice::<CachedClassifier>(&bytes).ok());
+        if let Some(cached) = cached.filter(|c| c.key == key) {
+            match Classifier::from_cache(cached) {
+                Ok(classifier) => {
+                    tracing::info!(cache = %cache.display(), "trained keyword check loaded");
+                    return Ok(Self { embedding: embedder.embedding.clone(), classifier });
+                }
+                Err(e) => tracing::warn!("{}: {e}; training again", cache.display()),
+            }
+        }
+        let detector = Self::train(embedder, examples, background)?;
+        if let Err(e) = detector.classifier.save(&key, cache) {
+            tracing::warn!("could not keep the trained keyword check in {}: {e}", cache.display());
+        }
+        Ok(detector)
+    }
+}
+
+/// A hash of what training reads: the recordings' words, speakers and
+/// samples, and the training settings.
+fn training_key(examples: &[Example], background: &[Background]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let settings = format!(
+        "{CACHE_VERSION} {STEPS} {SPEEDS:?} {EXAMPLE_NOISE:?} {BACKGROUND_NOISE:?} {INVERSE_PENALTY} {TRAIN_STEPS} {LEARNING_RATE}"
+    );
+    hash.update(settings.as_bytes());
+    let mut add = |label: &str, speaker: &str, path: &Path, samples: &[f32]| {
+        hash.update(format!(
+            "\n{label} {speaker} {} {}\n",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            samples.len()
+        ));
+        for chunk in samples.chunks(4096) {
+            let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+            hash.update(&bytes);
+        }
+    };
+    for example in examples {
+        add(&example.word, &example.speaker, &example.path, &example.samples);
+    }
+    for recording in background {
+        add(BACKGROUND, &recording.speaker, &recording.path, &recording.samples);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Classifier {
     /// Softmax regression with an L2 penalty, full batch (scikit-learn's
     /// objective divided by the number of rows); `words.len() + 1` classes.
@@ -200,6 +277,34 @@ impl Classifier {
             optimiser.backward_step(&loss)?;
         }
         Ok(Self { words, mean, scale, weights: weights.as_tensor().clone(), bias: bias.as_tensor().clone() })
+    }
+
+    fn from_cache(cached: CachedClassifier) -> candle_core::Result<Self> {
+        let (dim, classes) = (cached.mean.len(), cached.words.len() + 1);
+        let weights = Tensor::from_vec(cached.weights, (dim, classes), &Device::Cpu)?;
+        let bias = Tensor::from_vec(cached.bias, classes, &Device::Cpu)?;
+        if cached.scale.len() != dim {
+            candle_core::bail!("{} scales for {dim} inputs", cached.scale.len());
+        }
+        Ok(Self { words: cached.words, mean: cached.mean, scale: cached.scale, weights, bias })
+    }
+
+    /// Writes the classifier to `path` whole or not at all (a temporary file renamed into place).
+    fn save(&self, key: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+        let cached = CachedClassifier {
+            key: key.to_string(),
+            words: self.words.clone(),
+            mean: self.mean.clone(),
+            scale: self.scale.clone(),
+            weights: self.weights.flatten_all()?.to_vec1()?,
+            bias: self.bias.to_vec1()?,
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(&mut file, &cached)?;
+        file.as_file().sync_all()?;
+        file.persist(path)?;
+        Ok(())
     }
 
     fn probabilities(&self, row: &[f32]) -> candle_core::Result<Vec<f32>> {
@@ -265,6 +370,38 @@ mod tests {
         assert!((out[2] - 1.0).abs() < 1e-5, "one ninth of the way: {}", out[2]);
         let single = resampled(&Features { dim: 2, values: vec![3.0, 4.0] });
         assert!(single.chunks(2).all(|step| step == [3.0, 4.0]));
+    }
+
+    #[test]
+    fn a_kept_classifier_gives_the_same_probabilities() {
+        let rows: Vec<Vec<f32>> =
+            (0..30).map(|k| vec![(k % 3) as f32 * 3.0 + (k as f32 * 0.3).sin(), k as f32 * 0.1]).collect();
+        let labels: Vec<u32> = (0..30).map(|k| (k % 3) as u32).collect();
+        let classifier = Classifier::fit(vec!["a".into(), "b".into()], &rows, &labels).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("check.json");
+        classifier.save("key", &path).unwrap();
+        let cached: CachedClassifier = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(cached.key, "key");
+        let again = Classifier::from_cache(cached).unwrap();
+        for row in &rows {
+            assert_eq!(classifier.probabilities(row).unwrap(), again.probabilities(row).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_training_key_follows_the_recordings() {
+        let example = |samples: Vec<f32>| Example {
+            word: "waaw".into(),
+            label: None,
+            speaker: "awa".into(),
+            path: PathBuf::from("awa-1.wav"),
+            samples,
+            features: Features { dim: 1, values: vec![0.0] },
+        };
+        let one = training_key(&[example(vec![0.1, 0.2])], &[]);
+        assert_eq!(one, training_key(&[example(vec![0.1, 0.2])], &[]));
+        assert_ne!(one, training_key(&[example(vec![0.1, 0.3])], &[]));
     }
 
     #[test]

@@ -43,6 +43,17 @@ pub trait FeatureExtractor {
     }
 }
 
+/// A borrowed extractor extracts too: evaluations reuse one across folds.
+impl<T: FeatureExtractor + ?Sized> FeatureExtractor for &mut T {
+    fn compute(&mut self, samples: &[f32]) -> Result<Features, super::KeywordError> {
+        (**self).compute(samples)
+    }
+
+    fn context_samples(&self) -> usize {
+        (**self).context_samples()
+    }
+}
+
 impl FeatureExtractor for Mfcc {
     fn compute(&mut self, samples: &[f32]) -> Result<Features, super::KeywordError> {
         Ok(self.features(samples))

@@ -203,8 +203,9 @@ pub struct Vocabulary<'x> {
     fillers: Vec<Example>,
     /// Each word and its threshold on [`Decision::score`].
     words: Vec<(String, f32)>,
-    /// The extractor the examples' features came from.
-    extractor: &'x mut dyn FeatureExtractor,
+    /// The extractor the examples' features came from (owned, or borrowed
+    /// when an evaluation reuses one across many vocabularies).
+    extractor: Box<dyn FeatureExtractor + 'x>,
     /// The trained second opinion, when there is one.
     detector: Option<detector::Detector>,
 }
@@ -232,14 +233,15 @@ impl<'x> Vocabulary<'x> {
     /// newcomer's would be, against the other speakers' recordings of the word
     /// and of the fillers, and those scores say what "near enough" means for
     /// that word ("deux" sounds alike in every voice, "un" does not).
-    pub fn new(examples: Vec<Example>, extractor: &'x mut dyn FeatureExtractor) -> Self {
+    pub fn new(examples: Vec<Example>, extractor: impl FeatureExtractor + 'x) -> Self {
+        let mut extractor: Box<dyn FeatureExtractor + 'x> = Box::new(extractor);
         let (fillers, mut examples): (Vec<Example>, Vec<Example>) = examples.into_iter().partition(|e| e.word == OTHER);
         // Each recording also as said by a slightly shorter and taller voice.
         let mut extra = Vec::new();
         for example in &examples {
             for factor in PERTURBATIONS {
                 let samples = perturbed(&example.samples, factor);
-                if let Ok(Some(features)) = word_features(extractor, &samples) {
+                if let Ok(Some(features)) = word_features(extractor.as_mut(), &samples) {
                     extra.push(Example { features, samples, ..example.clone() });
                 }
             }
@@ -301,7 +303,7 @@ impl<'x> Vocabulary<'x> {
 
     /// Decides what an utterance (16 kHz, silence around it allowed) says.
     pub fn decide(&mut self, samples: &[f32]) -> Result<Decision, KeywordError> {
-        let mut decision = match word_features(self.extractor, samples)? {
+        let mut decision = match word_features(self.extractor.as_mut(), samples)? {
             Some(features) => self.decide_features(&features),
             None => return Ok(Decision::nothing()),
         };

@@ -2,10 +2,9 @@
 //! speaks acceptably (English, French, Arabic — Darija is read with the Arabic
 //! voice); otherwise no audio, and the caller says so.
 
-pub mod playback;
-
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpeechError {
@@ -29,22 +28,57 @@ pub fn espeak_voice(lang: &str) -> Option<&'static str> {
 pub const NORMAL_RATE: u32 = 150;
 pub const SLOWEST_RATE: u32 = 90;
 
-/// Writes `text` spoken in `lang` at `rate` to `out` (WAV). `Ok(false)` when no
-/// voice exists for the language.
+/// Speaks text into audio files: the seam for synthesized speech (espeak-ng
+/// today, neural voices later). Recorded clips are chosen before any voice,
+/// by the dialogue.
+pub trait Voice {
+    /// Whether it has a usable voice for `lang` (a language tag, e.g. `ary`).
+    fn speaks(&self, lang: &str) -> bool;
+
+    /// Writes `text` spoken in `lang` at `rate` words per minute to `out`
+    /// (WAV). `Ok(false)` when it has no voice for the language.
+    fn synthesize(&self, text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError>;
+}
+
+/// espeak-ng, run as a program: English, French and Arabic (Darija read with
+/// the Arabic voice).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EspeakNg;
+
+impl Voice for EspeakNg {
+    fn speaks(&self, lang: &str) -> bool {
+        espeak_voice(lang).is_some()
+    }
+
+    fn synthesize(&self, text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError> {
+        synthesize(text, lang, rate, out)
+    }
+}
+
+/// Writes `text` spoken in `lang` at `rate` to `out` (WAV) with espeak-ng.
+/// `Ok(false)` when it has no voice for the language. The text goes through
+/// standard input: a command-line argument is capped (128 KB on Linux).
 pub fn synthesize(text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError> {
     let Some(voice) = espeak_voice(lang) else { return Ok(false) };
-    let output = Command::new("espeak-ng")
-        .args(["-v", voice, "-s", &rate.to_string(), "-w"])
+    let mut child = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", &rate.to_string(), "--stdin", "-w"])
         .arg(out)
-        .arg(text)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(SpeechError::NoEspeak)?;
+    let mut stdin = child.stdin.take().expect("piped above");
+    // Written from a thread: espeak-ng may fill its stderr pipe before reading all the text.
+    let text = text.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+    let output = child.wait_with_output().map_err(SpeechError::NoEspeak)?;
+    let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
+    let failed = |message: String| SpeechError::Espeak { path: out.to_path_buf(), message };
     if !output.status.success() {
-        return Err(SpeechError::Espeak {
-            path: out.to_path_buf(),
-            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
+        return Err(failed(String::from_utf8_lossy(&output.stderr).trim().to_string()));
     }
+    written.map_err(|e| failed(format!("could not hand it the text: {e}")))?;
     Ok(true)
 }
 

@@ -3,7 +3,7 @@
 use std::io::BufReader;
 use std::path::Path;
 
-use crate::audio::microphone::DeviceError;
+use super::microphone::DeviceError;
 
 pub struct Speaker {
     sink: rodio::MixerDeviceSink,

@@ -1,0 +1,50 @@
+//! Whisper behind the hearing seam, on either backend, loaded on first use.
+
+use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, WeightPrecision};
+use crate::corpus::LangTag;
+use crate::models::ModelStore;
+
+use super::{Hearing, HearingError};
+
+pub struct Whisper {
+    models: ModelStore,
+    model_id: String,
+    backend: Backend,
+    precision: WeightPrecision,
+    recognizer: Option<Box<dyn Recognizer>>,
+}
+
+impl Whisper {
+    /// Whisper model `model_id` from `models`, loaded when first heard.
+    pub fn new(models: ModelStore, model_id: &str, backend: Backend, precision: WeightPrecision) -> Self {
+        Self { models, model_id: model_id.to_string(), backend, precision, recognizer: None }
+    }
+
+    fn recognizer(&mut self) -> Result<&mut Box<dyn Recognizer>, HearingError> {
+        if self.recognizer.is_none() {
+            let model = self.models.require(&self.model_id)?;
+            self.recognizer = Some(load_recognizer_with(&model, self.backend, self.precision)?);
+        }
+        Ok(self.recognizer.as_mut().expect("loaded above"))
+    }
+}
+
+impl Hearing for Whisper {
+    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<String, HearingError> {
+        // A language Whisper does not know is left for it to identify.
+        let params = DecodeParams { language: whisper_language(lang), ..DecodeParams::default() };
+        let transcript = self.recognizer()?.transcribe(samples, &params)?;
+        Ok(transcript.text.trim().to_string())
+    }
+}
+
+/// Whisper's language for a kiosk language: Darija is heard as Arabic;
+/// `None` for languages Whisper does not know.
+pub fn whisper_language(lang: &LangTag) -> Option<String> {
+    match lang.language {
+        "en" => Some("en".into()),
+        "fr" => Some("fr".into()),
+        "ar" | "ary" => Some("ar".into()),
+        _ => None,
+    }
+}

@@ -1,0 +1,120 @@
+//! What a person says stays in the store and the exports, and nowhere else:
+//! after a paperwork walk with a name, an identity card number and a phone
+//! number — typed through `awal simulate`, and spoken through the kiosk's
+//! loop — no other file under the data directory holds any of them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
+}
+
+/// Every file under `dir` but the store and the exports.
+fn other_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for item in std::fs::read_dir(dir).unwrap() {
+        let path = item.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("awal.sqlite") || name == "exports" {
+            continue;
+        }
+        if path.is_dir() {
+            found.extend(other_files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Fails naming the file and the value when any file but the store and the exports holds one of `values`.
+fn assert_nowhere_else(data: &Path, values: &[&str]) {
+    let files = other_files(data);
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for value in values {
+            assert!(!text.contains(value), "{} holds {value:?}", file.display());
+        }
+    }
+}
+
+#[test]
+fn a_typed_paperwork_walk_leaves_personal_data_in_the_store_and_exports_only() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = common::awal();
+    command.arg("--data-dir").arg(data.path()).arg("--corpus-dir").arg(corpus());
+    command.args(["simulate", "--json", "--lang", "fr", "--country", "MA", "--lm", "none"]);
+    for turn in [
+        "Comment créer une coopérative ?",
+        "oui",
+        "Tifawt",
+        "oui",
+        "agriculture",
+        "oui",
+        "douze",
+        "oui",
+        "5000 dirhams",
+        "oui",
+        "Fatima Zahra Amrani",
+        "oui",
+        "BE 123456",
+        "oui",
+        "06 12 34 56 78",
+        "oui",
+        "Douar Tafraout, commune Ait Baha",
+        "oui",
+        "21/03/2026",
+        "oui",
+        "oui",
+    ] {
+        command.args(["--text", turn]);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let files = last["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3, "the walk ended with the exports: {last}");
+    let exported = std::fs::read_to_string(files[1].as_str().unwrap()).unwrap();
+    for value in ["Fatima Zahra Amrani", "BE123456", "+212612345678"] {
+        assert!(exported.contains(value), "the export holds {value}: {exported}");
+    }
+    assert_nowhere_else(
+        data.path(),
+        &["Amrani", "BE123456", "BE 123456", "+212612345678", "0612345678", "06 12 34 56 78", "Tafraout"],
+    );
+}
+
+#[test]
+fn a_spoken_paperwork_walk_through_the_kiosk_leaves_no_trace_outside_the_store() {
+    common::real_model("whisper-base");
+    let recordings = ["How do I create a cooperative?", "Yes.", "Fatima Amrani.", "Yes.", "Agriculture.", "Yes."]
+        .map(|text| common::espeak_clip(text, "en-us"));
+    let data = tempfile::tempdir().unwrap();
+    let played = tempfile::tempdir().unwrap();
+    let output = common::awal()
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--corpus-dir")
+        .arg(corpus())
+        .args(["kiosk", "--lang", "en", "--lm", "none", "--played"])
+        .arg(played.path())
+        .arg("--recordings")
+        .args(&recordings)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // What was heard and confirmed is in the draft…
+    let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
+    let drafts = store.open_drafts().unwrap();
+    assert_eq!(drafts.len(), 1, "{stderr}");
+    let name = drafts[0].answers["cooperative_name"].as_str().unwrap_or_else(|| panic!("{:?}", drafts[0].answers));
+    assert!(name.to_lowercase().contains("amrani"), "heard {name:?}");
+    // …and nowhere else: not in the log, not in reply audio left behind.
+    assert_nowhere_else(data.path(), &[name, "Amrani", "cooperative?"]);
+    assert!(!stderr.contains("Amrani"), "{stderr}");
+}
