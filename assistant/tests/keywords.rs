@@ -1,6 +1,8 @@
-//! Spoken keywords by example on the synthesised evaluation set
-//! (`scripts/keywords-evalset`: 10 French keywords, 20 other words, 10
-//! espeak-ng voices), through the `awal keywords` commands.
+//! Spoken keywords by example on a test-size synthesised evaluation set
+//! (`scripts/keywords-evalset` with 5 of its 10 espeak-ng voices and 60 of its
+//! 600 background words: 10 French keywords, 20 other words), through the
+//! `awal keywords` commands. The whole set's figures are measured by
+//! `scripts/eval` (docs/eval.md): too long for every test run.
 
 mod common;
 
@@ -9,7 +11,13 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// The evaluation set, built once per test run (about 10 s).
+/// The voices of the test set: the plain voice, a variant, two accents and a
+/// lower male voice, so that each held-out voice differs from the others.
+const VOICES: [&str; 5] = ["fr", "fr+f2", "fr-be+Andy", "fr-ch+Annie", "fr+michel"];
+/// Background words per voice for the trained check (the whole set has 600).
+const BACKGROUND_WORDS: usize = 60;
+
+/// The evaluation set, built once per test run (about 20 s).
 fn evaluation_set() -> &'static Path {
     static SET: OnceLock<PathBuf> = OnceLock::new();
     SET.get_or_init(|| {
@@ -19,6 +27,8 @@ fn evaluation_set() -> &'static Path {
             .arg(script)
             .arg(&dir)
             .env("AWAL", env!("CARGO_BIN_EXE_awal"))
+            .env("EVALSET_VOICES", VOICES.join(" "))
+            .env("EVALSET_BACKGROUND", BACKGROUND_WORDS.to_string())
             .status()
             .expect("running scripts/keywords-evalset");
         assert!(status.success(), "scripts/keywords-evalset failed: is espeak-ng installed? (run scripts/test)");
@@ -46,41 +56,63 @@ fn eval(snr: &str, extra: &[&str]) -> Value {
         "{snr} dB: accuracy {} ({} wrong, {} rejected), false accepts {}, latency {} ms",
         report["accuracy"], report["wrong"], report["rejected"], report["false_accept_rate"], report["latency_ms_mean"]
     );
-    assert_eq!((report["speakers"].as_u64(), report["words"].as_u64()), (Some(10), Some(10)));
+    assert_eq!((report["speakers"].as_u64(), report["words"].as_u64()), (Some(VOICES.len() as u64), Some(10)));
+    // Every voice's 10 keywords × 3 and 10 out-of-vocabulary words are decided.
+    let decisions = report["decisions"].as_array().unwrap().len();
+    assert_eq!(decisions, VOICES.len() * 40, "{decisions} decisions");
     report
 }
 
-/// Floors under the figures measured when this was written (README: 85 % and
-/// 1 % at 20 dB; 64 % and 4 % at 10 dB). The issue's false-accept target (2 %)
-/// is met at 20 dB, its accuracy target (95 %) only with the trained check
-/// (next test); these catch a regression.
+/// Templates alone, each voice held out in turn (150 keyword and 50 other-word
+/// decisions): floors under what this set gave when it was chosen (20 dB:
+/// 88.0 % accepted, 0 wrong, 4 of 50 false accepts; 10 dB: 72.0 %, 5 of 50).
+/// With 4 voices enrolled instead of 9, fewer keywords are near enough and
+/// more other words are: the whole set's figures are in docs/eval.md.
 #[test]
 fn held_out_voices_are_recognised_and_other_words_rejected_in_noise() {
     let report = eval("20", &[]);
-    assert!(report["accuracy"].as_f64().unwrap() >= 0.82, "{}", report["accuracy"]);
-    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.02, "{}", report["false_accept_rate"]);
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.85, "{}", report["accuracy"]);
+    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.12, "{}", report["false_accept_rate"]);
     assert!(report["wrong"].as_u64().unwrap() <= 3, "a keyword is rejected rather than taken for another");
     let report = eval("10", &[]);
-    assert!(report["accuracy"].as_f64().unwrap() >= 0.58, "{}", report["accuracy"]);
-    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.06, "{}", report["false_accept_rate"]);
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.66, "{}", report["accuracy"]);
+    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.14, "{}", report["false_accept_rate"]);
 }
 
 /// With the trained check (model `speech-embedding`, the set's background
-/// words): floors under the figures measured when this was written (README:
-/// 95 % and 2 % at 20 dB), and the check must have taken keywords back.
+/// words) at 20 dB. Each decision keeps the templates' own verdict (its score
+/// against its threshold), so one run says what the check changed: it must
+/// take back keywords the templates rejected, rarely as the wrong word, and
+/// let in few of the other words they rejected. Floors under what this set
+/// gave when it was chosen (7 of 18 rejected keywords taken back, none as
+/// another word, 5 of 46 rejected other words let in: 92.7 % accepted); the
+/// whole set's figures are in docs/eval.md.
 #[test]
 fn the_trained_check_takes_back_keywords_the_templates_reject() {
     common::real_model("speech-embedding");
     let report = eval("20", &["--trained"]);
-    assert!(report["accuracy"].as_f64().unwrap() >= 0.93, "{}", report["accuracy"]);
-    assert!(report["false_accept_rate"].as_f64().unwrap() <= 0.02, "{}", report["false_accept_rate"]);
-    let taken_back = report["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["word"].is_string() && d["score"].as_f64() > d["threshold"].as_f64())
-        .count();
-    assert!(taken_back >= 20, "{taken_back} keywords taken back by the check");
+    let decisions = report["decisions"].as_array().unwrap();
+    let count = |keep: &dyn Fn(&Value) -> bool| decisions.iter().filter(|d| keep(d)).count();
+    let rejected_by_templates = count(&|d| d["expected"].is_string() && !templates_accept(d));
+    // Accepted by the check: the templates had rejected it.
+    let by_the_check = |d: &Value| d["word"].is_string() && !templates_accept(d);
+    let taken_back = count(&|d| by_the_check(d) && d["word"] == d["expected"]);
+    let taken_wrongly = count(&|d| by_the_check(d) && d["expected"].is_string() && d["word"] != d["expected"]);
+    let let_in = count(&|d| by_the_check(d) && d["expected"].is_null());
+    eprintln!(
+        "the check took back {taken_back} of {rejected_by_templates} rejected keywords \
+         ({taken_wrongly} as another word) and let in {let_in} other words"
+    );
+    assert!(taken_back >= 4, "{taken_back} of {rejected_by_templates} rejected keywords taken back by the check");
+    assert!(taken_wrongly <= 1, "{taken_wrongly} keywords taken back as another word");
+    assert!(let_in <= 7, "{let_in} other words let in by the check");
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.9, "{}", report["accuracy"]);
+}
+
+/// Whether the templates alone accepted the decision's nearest word (its
+/// score within its threshold; no score when nothing was heard).
+fn templates_accept(decision: &Value) -> bool {
+    matches!((decision["score"].as_f64(), decision["threshold"].as_f64()), (Some(s), Some(t)) if s <= t)
 }
 
 fn speak(text: &str, voice: &str) -> Vec<f32> {
