@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::microphone::{DeviceError, Microphone};
 use super::playback::Speaker;
-use super::{load_audio, SAMPLE_RATE};
+use super::{load_audio, AudioError, SAMPLE_RATE};
 
 /// Where utterances come from.
 pub trait Capture {
@@ -76,30 +76,36 @@ impl Playback for Speaker {
 /// Recordings said into the kiosk one after the other, with quiet between
 /// them; everything it plays is copied, in order, to a folder.
 pub struct RecordedSound {
-    utterances: Vec<PathBuf>,
+    /// The whole input, 16 kHz mono: quiet, then each recording followed by quiet.
+    stream: Option<Vec<f32>>,
     played_dir: PathBuf,
-    /// Quiet before the first utterance and after each one: longer than the
-    /// kiosk's end-of-speech pause, so each recording is one turn.
-    pub gap: Duration,
 }
 
+/// Quiet before the first recording and after each one: longer than the
+/// kiosk's end-of-speech pause, so each recording is one turn.
+const GAP: Duration = Duration::from_millis(1500);
+
 impl RecordedSound {
-    pub fn new(utterances: Vec<PathBuf>, played_dir: PathBuf) -> Self {
-        Self { utterances, played_dir, gap: Duration::from_millis(1500) }
+    /// Decodes every recording now: a file that cannot be read is an error
+    /// here, not a microphone to wait for.
+    pub fn open(recordings: &[PathBuf], played_dir: PathBuf) -> Result<Self, AudioError> {
+        let quiet = vec![0.0; (GAP.as_secs_f32() * SAMPLE_RATE as f32) as usize];
+        let mut stream = quiet.clone();
+        for path in recordings {
+            stream.extend(load_audio(path)?.samples);
+            // Each recording starts on a 10 ms frame of the endpointer, as it
+            // would in a file of its own.
+            stream.resize(stream.len().next_multiple_of(FRAME), 0.0);
+            stream.extend_from_slice(&quiet);
+        }
+        Ok(Self { stream: Some(stream), played_dir })
     }
 }
 
 impl SoundDevices for RecordedSound {
     fn open_capture(&mut self) -> Result<Box<dyn Capture>, DeviceError> {
-        let quiet = vec![0.0; (self.gap.as_secs_f32() * SAMPLE_RATE as f32) as usize];
-        let mut stream = quiet.clone();
-        for path in &self.utterances {
-            let recording = load_audio(path).map_err(|e| DeviceError::Open(e.to_string()))?;
-            stream.extend(recording.samples);
-            stream.extend_from_slice(&quiet);
-        }
-        // Each recording is said once: a capture opened again hears nothing new.
-        self.utterances.clear();
+        // Said once: a capture opened again hears nothing and ends at once.
+        let stream = self.stream.take().unwrap_or_default();
         Ok(Box::new(RecordedCapture { stream, at: 0 }))
     }
 
@@ -114,6 +120,8 @@ struct RecordedCapture {
     at: usize,
 }
 
+/// The endpointer's frame, 10 ms.
+const FRAME: usize = SAMPLE_RATE as usize / 100;
 /// 100 ms, as a sound server hands out.
 const CHUNK: usize = SAMPLE_RATE as usize / 10;
 

@@ -71,7 +71,7 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         Conversation::new(dialogue, Box::new(hearing), Box::new(EspeakNg), audio_dir).keep_audio(args.keep_audio);
     let mut devices: Box<dyn SoundDevices> = match (&args.played, args.recordings.is_empty()) {
         (_, true) => Box::new(SystemSound),
-        (Some(played), false) => Box::new(RecordedSound::new(args.recordings.clone(), played.clone())),
+        (Some(played), false) => Box::new(RecordedSound::open(&args.recordings, played.clone())?),
         (None, false) => anyhow::bail!("--recordings needs --played DIR: where the kiosk's replies go"),
     };
     let options = KioskOptions {

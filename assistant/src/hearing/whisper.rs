@@ -1,7 +1,10 @@
 //! Whisper behind the hearing seam, on either backend, loaded on first use.
 
+use std::borrow::Cow;
+
 use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, WeightPrecision};
 use crate::corpus::LangTag;
+use crate::keywords::vad::speech_span;
 use crate::models::ModelStore;
 
 use super::{Hearing, HearingError};
@@ -33,8 +36,28 @@ impl Hearing for Whisper {
     fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<String, HearingError> {
         // A language Whisper does not know is left for it to identify.
         let params = DecodeParams { language: whisper_language(lang), ..DecodeParams::default() };
-        let transcript = self.recognizer()?.transcribe(samples, &params)?;
+        let transcript = self.recognizer()?.transcribe(&around_speech(samples), &params)?;
         Ok(transcript.text.trim().to_string())
+    }
+}
+
+/// Quiet put on each side of the speech, in samples (200 ms).
+const MARGIN: usize = 3_200;
+
+/// The speech of an utterance between two stretches of digital quiet. A live
+/// utterance ends with the endpointer's pause and a recording with whatever
+/// its maker left: cut and padded alike, the same words give Whisper the same
+/// samples either way (base is sensitive to a few milliseconds of lead-in on
+/// short commands), and the clip-sized encoder has less to do.
+fn around_speech(samples: &[f32]) -> Cow<'_, [f32]> {
+    match speech_span(samples) {
+        Some(span) => {
+            let mut padded = vec![0.0; MARGIN];
+            padded.extend_from_slice(&samples[span]);
+            padded.resize(padded.len() + MARGIN, 0.0);
+            Cow::Owned(padded)
+        }
+        None => Cow::Borrowed(samples),
     }
 }
 

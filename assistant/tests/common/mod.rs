@@ -97,9 +97,14 @@ pub fn front_center() -> PathBuf {
     path
 }
 
-/// The `awal` binary of this build.
+/// The `awal` binary of this build, or the one `AWAL_TEST_BIN` names (a
+/// cross-built binary under emulation, or a copy that a concurrent build of
+/// another checkout sharing the target directory cannot replace mid-run).
 pub fn awal() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_awal"))
+    match std::env::var_os("AWAL_TEST_BIN") {
+        Some(binary) => Command::new(binary),
+        None => Command::new(env!("CARGO_BIN_EXE_awal")),
+    }
 }
 
 /// Lower case, letters, digits and spaces only: transcripts compared "case and punctuation aside".
