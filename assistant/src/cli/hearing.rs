@@ -57,13 +57,9 @@ impl<'s> Hearing<'s> {
     }
 }
 
-/// Whisper's language for a kiosk language: Darija is heard as Arabic;
-/// `None` for languages Whisper does not know.
+/// Whisper's language for a kiosk language (`whisper` in its file): Darija
+/// is heard as Arabic; `None` for languages Whisper does not know.
 fn whisper_language(lang: &str) -> Option<String> {
-    match lang.split('-').next().unwrap_or(lang) {
-        "en" => Some("en".into()),
-        "fr" => Some("fr".into()),
-        "ar" | "ary" => Some("ar".into()),
-        _ => None,
-    }
+    let tag = lang.parse::<awal::corpus::LangTag>().ok()?;
+    awal::corpus::languages::known(&tag.language)?.whisper.clone()
 }

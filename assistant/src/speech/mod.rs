@@ -1,6 +1,7 @@
 //! Speech out: recorded clips first; otherwise espeak-ng for the languages it
-//! speaks acceptably (English, French, Arabic — Darija is read with the Arabic
-//! voice); otherwise no audio, and the caller says so.
+//! speaks acceptably (those whose file names a voice: English, French, Arabic
+//! — Darija is read with the Arabic voice); otherwise no audio, and the caller
+//! says so.
 
 pub mod playback;
 
@@ -15,14 +16,11 @@ pub enum SpeechError {
     Espeak { path: PathBuf, message: String },
 }
 
-/// espeak-ng's voice for a language tag, if it has a usable one.
-pub fn espeak_voice(lang: &str) -> Option<&'static str> {
-    match lang.split('-').next().unwrap_or(lang) {
-        "en" => Some("en-us"),
-        "fr" => Some("fr"),
-        "ar" | "ary" => Some("ar"),
-        _ => None,
-    }
+/// espeak-ng's voice for a language tag, if it has a usable one (`espeak` in
+/// the language's file, `corpora/languages/LANG.toml`).
+pub fn espeak_voice(lang: &str) -> Option<String> {
+    let tag = lang.parse::<crate::corpus::LangTag>().ok()?;
+    crate::corpus::languages::known(&tag.language)?.espeak.clone()
 }
 
 /// Normal speaking rate, words per minute; "slower" lowers it step by step.
@@ -34,7 +32,7 @@ pub const SLOWEST_RATE: u32 = 90;
 pub fn synthesize(text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError> {
     let Some(voice) = espeak_voice(lang) else { return Ok(false) };
     let output = Command::new("espeak-ng")
-        .args(["-v", voice, "-s", &rate.to_string(), "-w"])
+        .args(["-v", &voice, "-s", &rate.to_string(), "-w"])
         .arg(out)
         .arg(text)
         .output()
