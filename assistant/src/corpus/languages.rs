@@ -388,7 +388,10 @@ impl Languages {
         self.find(tag, |language| language.phrases.get(key).map(String::as_str))
     }
 
-    /// Whether `tag` is written in a language and script the language model simplifies.
+    /// Whether `tag` is written in a language and script the language model
+    /// simplifies (`simplify = true`: the default models write it well enough
+    /// to be trusted with a rewrite, and the kiosk can check it — the other
+    /// languages' texts are machine drafts already).
     pub fn can_simplify(&self, tag: &LangTag) -> bool {
         self.get(tag.language).is_some_and(|l| l.simplify && l.script == tag.script)
     }
