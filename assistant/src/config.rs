@@ -179,4 +179,19 @@ mod tests {
         let err = Config::parse(text, Path::new("awal.toml")).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("klingon"), "{err}");
     }
+
+    #[test]
+    fn languages_may_be_those_the_configured_corpus_defines() {
+        let corpus = tempfile::tempdir().unwrap();
+        std::fs::create_dir(corpus.path().join("languages")).unwrap();
+        let file = "code = \"tlh\"\nname = \"Klingon\"\nscript = \"Latn\"\nfallback = \"fr\"\n\
+                    review = { status = \"machine-draft\" }\n";
+        std::fs::write(corpus.path().join("languages/tlh.toml"), file).unwrap();
+        let text = format!("corpus_dir = {:?}\nlanguages = [\"fr\", \"tlh\"]\n", corpus.path().display().to_string());
+        let config = Config::parse(&text, Path::new("awal.toml")).unwrap();
+        assert_eq!(config.languages, ["fr", "tlh"]);
+        let text = format!("corpus_dir = {:?}\nlanguages = [\"xyz\"]\n", corpus.path().display().to_string());
+        let err = Config::parse(&text, Path::new("awal.toml")).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("unknown language `xyz`"), "{err}");
+    }
 }
