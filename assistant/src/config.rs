@@ -9,10 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::corpus::LangTag;
 use crate::models::Source;
-
-/// Language tags Awal knows: the kiosk languages and the ones its staff use.
-pub const KNOWN_LANGUAGES: [&str; 10] = ["ary", "zgh", "tzm", "shi", "wol", "fuc", "ff", "fr", "ar", "en"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -33,7 +31,8 @@ pub struct Config {
     /// The governed content (entries, forms, recordings). Default: `./corpora`
     /// when run from a checkout, else `$XDG_DATA_HOME/awal/corpora`.
     pub corpus_dir: Option<PathBuf>,
-    /// Languages offered at the welcome prompt, in the order they are offered.
+    /// Languages offered at the welcome prompt, in the order they are offered:
+    /// tags of the built-in languages or of the corpus's `languages/` files.
     pub languages: Vec<String>,
     pub models: ModelChoice,
     pub audio: AudioDevices,
@@ -112,14 +111,21 @@ impl Config {
         Self::parse(&text, &path)
     }
 
+    /// Parses the file. `languages` must be known to the process: built in,
+    /// or defined by a corpus already registered — the one `corpus_dir` names
+    /// is registered here; the command line registers the one it is given.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
-        if let Some(unknown) = config.languages.iter().find(|l| !KNOWN_LANGUAGES.contains(&l.as_str())) {
+        if let Some(dir) = &config.corpus_dir {
+            crate::corpus::languages::register_dir(dir);
+        }
+        if let Some(unknown) = config.languages.iter().find(|l| l.parse::<LangTag>().is_err()) {
             let line = text.lines().position(|l| l.contains(&format!("\"{unknown}\""))).map_or(0, |i| i + 1);
             return Err(invalid(format!(
-                "line {line}, key `languages`: unknown language `{unknown}` (known: {})",
-                KNOWN_LANGUAGES.join(", ")
+                "line {line}, key `languages`: unknown language `{unknown}` (known: {}; a new language is a \
+                 file in the corpus's languages/)",
+                crate::corpus::languages::known_codes().join(", ")
             )));
         }
         Ok(config)
@@ -184,5 +190,20 @@ mod tests {
         let text = "languages = [\"fr\", \"klingon\"]\n";
         let err = Config::parse(text, Path::new("awal.toml")).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("klingon"), "{err}");
+    }
+
+    #[test]
+    fn languages_may_be_those_the_configured_corpus_defines() {
+        let corpus = tempfile::tempdir().unwrap();
+        std::fs::create_dir(corpus.path().join("languages")).unwrap();
+        let file = "code = \"tlh\"\nname = \"Klingon\"\nscript = \"Latn\"\nfallback = \"fr\"\n\
+                    review = { status = \"machine-draft\" }\n";
+        std::fs::write(corpus.path().join("languages/tlh.toml"), file).unwrap();
+        let text = format!("corpus_dir = {:?}\nlanguages = [\"fr\", \"tlh\"]\n", corpus.path().display().to_string());
+        let config = Config::parse(&text, Path::new("awal.toml")).unwrap();
+        assert_eq!(config.languages, ["fr", "tlh"]);
+        let text = format!("corpus_dir = {:?}\nlanguages = [\"xyz\"]\n", corpus.path().display().to_string());
+        let err = Config::parse(&text, Path::new("awal.toml")).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("unknown language `xyz`"), "{err}");
     }
 }

@@ -22,5 +22,6 @@ pub mod kiosk;
 pub mod literacy;
 pub mod lm;
 pub mod models;
+pub mod readiness;
 pub mod speech;
 pub mod store;

@@ -91,7 +91,9 @@ fn a_typed_paperwork_walk_leaves_personal_data_in_the_store_and_exports_only() {
 #[test]
 fn a_spoken_paperwork_walk_through_the_kiosk_leaves_no_trace_outside_the_store() {
     common::real_model("whisper-base");
-    let recordings = ["How do I create a cooperative?", "Yes.", "Fatima Amrani.", "Yes.", "Agriculture.", "Yes."]
+    // Phrases Whisper base hears right in espeak-ng's voice ("cooperative"
+    // comes out "collaborative", most names as other words).
+    let recordings = ["Which statutes must I register to create it?", "Yes.", "My name is Sarah Johnson.", "Yes."]
         .map(|text| common::espeak_clip(text, "en-us"));
     let data = tempfile::tempdir().unwrap();
     let played = tempfile::tempdir().unwrap();
@@ -113,8 +115,8 @@ fn a_spoken_paperwork_walk_through_the_kiosk_leaves_no_trace_outside_the_store()
     let drafts = store.open_drafts().unwrap();
     assert_eq!(drafts.len(), 1, "{stderr}");
     let name = drafts[0].answers["cooperative_name"].as_str().unwrap_or_else(|| panic!("{:?}", drafts[0].answers));
-    assert!(name.to_lowercase().contains("amrani"), "heard {name:?}");
+    assert!(name.contains("Johnson"), "heard {name:?}");
     // …and nowhere else: not in the log, not in reply audio left behind.
-    assert_nowhere_else(data.path(), &[name, "Amrani", "cooperative?"]);
-    assert!(!stderr.contains("Amrani"), "{stderr}");
+    assert_nowhere_else(data.path(), &[name, "Johnson", "statutes"]);
+    assert!(!stderr.contains("Johnson"), "{stderr}");
 }

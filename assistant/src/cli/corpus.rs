@@ -13,12 +13,12 @@ use super::{print_json, Session};
 
 /// A phrase to record: `awal corpus phrases`.
 #[derive(serde::Serialize)]
-struct PhraseRow {
+struct PhraseRow<'c> {
     name: &'static str,
     /// What the recording must say (here in `says_lang`: the kiosk's text in
     /// that language, or French when it has none yet).
-    says: &'static str,
-    says_lang: &'static str,
+    says: &'c str,
+    says_lang: String,
     recording: Option<PathBuf>,
 }
 
@@ -111,20 +111,20 @@ pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode
         }
         CorpusCommand::Phrases { lang, dir, json } => {
             let (corpus, problems) = load(dir, session)?;
-            let lang = lang.parse::<LangTag>()?.language;
+            let lang = lang.parse::<LangTag>()?;
             let rows: Vec<PhraseRow> = Phrase::ALL
                 .into_iter()
                 .filter_map(|which| {
                     let name = which.clip_name()?;
-                    let (says, says_lang) = phrase(which, lang);
-                    let recording = corpus.phrase_clip(lang, name).map(|p| p.to_path_buf());
-                    Some(PhraseRow { name, says, says_lang, recording })
+                    let (says, says_lang) = phrase(which, &lang, &corpus.languages);
+                    let recording = corpus.phrase_clip(lang.language, name).map(|p| p.to_path_buf());
+                    Some(PhraseRow { name, says, says_lang: says_lang.to_string(), recording })
                 })
                 .collect();
             if json {
                 print_json(&rows)?;
             } else {
-                let folder = corpus.root.join("phrases").join(lang);
+                let folder = corpus.root.join("phrases").join(lang.language.as_str());
                 for row in &rows {
                     let mark = if row.recording.is_some() { "recorded" } else { "missing " };
                     let says = row.says.replace("{choices}", "(this kiosk's languages and their buttons)");

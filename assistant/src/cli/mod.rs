@@ -6,13 +6,14 @@ mod corpus;
 mod doctor;
 mod keywords;
 mod kiosk;
+mod languages;
 mod lesson;
 mod lm;
 mod models;
 mod simulate;
 mod transcribe;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -79,6 +80,11 @@ enum Command {
     /// Spoken keywords by example, for languages no recognizer knows: enroll, match, eval.
     #[command(subcommand)]
     Keywords(keywords::KeywordsCommand),
+    /// The corpus's languages: how each is heard and spoken, what is recorded, what is missing.
+    Languages {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// What every command needs: the configuration, the manifest and the model store.
@@ -93,11 +99,16 @@ pub struct Session {
 }
 
 pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    // The corpus's languages are known before anything parses a language tag
+    // (the configuration's `languages`, `--lang`): the one given on the
+    // command line now, the one the configuration names as it is read.
+    awal::corpus::languages::register_dir(&Config::default().corpus_dir(args.corpus_dir.as_deref(), Path::new("")));
     let config = Config::load(args.config.as_deref())?;
     let manifest = Manifest::load(args.manifest.as_deref()).context("loading the model manifest")?;
     let store = ModelStore::new(config.models_dir(args.models_dir.as_deref()));
     let data_dir = config.data_dir(args.data_dir.as_deref());
     let corpus_dir = config.corpus_dir(args.corpus_dir.as_deref(), &data_dir);
+    awal::corpus::languages::register_dir(&corpus_dir);
     let context = Session { config, data_dir, corpus_dir, manifest, store };
     if !matches!(args.command, Command::Kiosk(_)) {
         // The kiosk logs to its own file; every other command tells its
@@ -120,6 +131,7 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Kiosk(args) => kiosk::run(args, &context),
         Command::Lesson(args) => lesson::run(args, &context),
         Command::Keywords(command) => keywords::run(command, &context),
+        Command::Languages { json } => languages::run(json, &context),
         Command::Simulate(args) => simulate::run(args, matches.subcommand_matches("simulate"), &context),
     }
 }

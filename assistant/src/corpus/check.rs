@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::entry::{Entry, Review, ReviewStatus};
 use super::form::{self, FieldKind, Form};
-use super::lang::{LangTag, ScriptCounts};
+use super::lang::{LangTag, Script, ScriptCounts};
+use super::languages::{self, Language, PHRASE_KEYS};
 use super::{Corpus, Problem};
 use crate::audio::load_audio;
 
@@ -39,6 +40,14 @@ pub fn check(corpus: &Corpus, problems: &[Problem]) -> Vec<Finding> {
     for loaded in corpus.forms.values() {
         let mut report = Report { path: &loaded.path, findings: &mut findings };
         check_form(&loaded.item, &mut report);
+    }
+    // Built-in languages are checked by their unit tests; the files of this
+    // corpus (the built-in ones themselves, in the committed corpus) here.
+    for language in corpus.languages.iter() {
+        if let Some(path) = &language.source {
+            let mut report = Report { path, findings: &mut findings };
+            check_language(language, &mut report);
+        }
     }
     findings.sort_by(|a, b| (&a.path, b.severity).cmp(&(&b.path, a.severity)));
     findings
@@ -224,5 +233,58 @@ fn check_form(form: &Form, report: &mut Report) {
     }
     if form.document.template.is_empty() {
         report.error("document has no template".into());
+    }
+}
+
+/// Placeholders a phrase must keep: the kiosk fills them in.
+const PLACEHOLDERS: [(&str, &str); 5] = [
+    ("phrases.draft-kept", "{number}"),
+    ("phrases.resumed", "{number}"),
+    ("phrases.choose-language", "{choices}"),
+    ("phrases.no-voice-yet", "{language}"),
+    ("lesson.almost", "{item}"),
+];
+
+/// A language file: (unknown keys, missing keys and a broken `fallback` were
+/// reported when it was loaded) words in the language's scripts, phrases the
+/// kiosk has, placeholders kept, numbers that are numbers, the Whisper language.
+fn check_language(language: &Language, report: &mut Report) {
+    report.review("language", &language.review);
+    let scripts = language.scripts();
+    let names = scripts.iter().map(Script::to_string).collect::<Vec<_>>().join(" or ");
+    for (what, word) in languages::words(language) {
+        // Placeholders are the kiosk's, not the language's: `{number}`.
+        let said = regex::Regex::new(r"\{[a-z]+\}").expect("a valid pattern").replace_all(word, "");
+        let counts = ScriptCounts::of(&said);
+        if !scripts.iter().any(|script| counts.is_written_in(*script)) {
+            let found = counts.dominant().map_or("no letters".to_string(), |s| format!("mostly {s}"));
+            report.error(format!(
+                "{what} `{word}`: `{}` words must be written in {names} script, found {found} \
+                 (list another script in `scripts`)",
+                language.code
+            ));
+        }
+        if let Some((_, placeholder)) = PLACEHOLDERS.iter().find(|(key, _)| *key == what) {
+            if !word.contains(placeholder) {
+                report.error(format!("{what}: must keep `{placeholder}`, which the kiosk fills in"));
+            }
+        }
+    }
+    for script in [Script::Latn, Script::Arab, Script::Tfng] {
+        if let Some(name) = language.spoken_name.get(script) {
+            let tag = LangTag { language: language.code, script };
+            report.script(&format!("spoken_name.{script} `{name}`"), &tag, name);
+        }
+    }
+    for key in language.phrases.keys().filter(|key| !PHRASE_KEYS.contains(&key.as_str())) {
+        report.error(format!("phrases.{key}: the kiosk has no such phrase (its phrases: {})", PHRASE_KEYS.join(", ")));
+    }
+    for number in language.numbers.keys().filter(|n| n.parse::<usize>().is_err()) {
+        report.error(format!("numbers.{number}: not a number (write `12 = [\"douze\"]`)"));
+    }
+    if let Some(whisper) = &language.whisper {
+        if !crate::asr::LANGUAGES.contains(&whisper.as_str()) {
+            report.error(format!("whisper = `{whisper}`: not a language Whisper knows (`ar`, `fr`, `en`…)"));
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! A text key is a language code, optionally with a BCP 47 script subtag:
 //! `zgh` is Tamazight in Tifinagh, `zgh-Latn` the same language in the Latin
 //! (IRCAM) orthography, `ary` Darija in Arabic script, `ary-Latn` Darija in
-//! Arabizi. Without a subtag the language's usual script applies.
+//! Arabizi. Without a subtag the language's usual script applies. Which codes
+//! exist, and their usual script, is data: [`super::languages`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,7 +21,7 @@ pub enum Script {
 }
 
 impl Script {
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Script::Latn => "Latn",
             Script::Arab => "Arab",
@@ -28,7 +29,7 @@ impl Script {
         }
     }
 
-    fn from_code(code: &str) -> Option<Self> {
+    pub fn from_code(code: &str) -> Option<Self> {
         match code {
             "Latn" => Some(Script::Latn),
             "Arab" => Some(Script::Arab),
@@ -54,29 +55,95 @@ impl fmt::Display for Script {
     }
 }
 
-/// Languages of the corpus, with their ISO 639-3 (or 639-1) codes.
-pub const LANGUAGES: [(&str, &str, Script); 10] = [
-    ("ary", "Darija (Moroccan Arabic)", Script::Arab),
-    ("zgh", "Standard Moroccan Tamazight", Script::Tfng),
-    ("tzm", "Central Atlas Tamazight", Script::Tfng),
-    ("shi", "Tashelhit", Script::Tfng),
-    ("wol", "Wolof", Script::Latn),
-    ("fuc", "Pulaar", Script::Latn),
-    ("ff", "Fula", Script::Latn),
-    ("fr", "French", Script::Latn),
-    ("ar", "Arabic", Script::Arab),
-    ("en", "English", Script::Latn),
-];
+/// A language code (ISO 639-1 or 639-3: `fr`, `ary`, `kab`), stored inline.
+///
+/// Languages are data (`corpora/languages/LANG.toml`), so a tag cannot hold a
+/// `&'static str` from a compiled-in table. An inline code keeps [`LangTag`]
+/// `Copy` and comparable without interning: nothing is leaked per parse, and
+/// a code needs no registry to be compared or printed — only to be *known*
+/// ([`LangTag::from_str`] asks [`super::languages`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LangCode([u8; LangCode::MAX]);
+
+impl LangCode {
+    /// Longest code accepted (ISO codes have 2 or 3 letters).
+    pub const MAX: usize = 8;
+
+    /// `code` if it is 2 to 8 lowercase ASCII letters.
+    pub fn new(code: &str) -> Option<Self> {
+        let valid = (2..=Self::MAX).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase());
+        valid.then(|| {
+            let mut bytes = [0; Self::MAX];
+            bytes[..code.len()].copy_from_slice(code.as_bytes());
+            LangCode(bytes)
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(Self::MAX);
+        std::str::from_utf8(&self.0[..len]).expect("codes are ASCII")
+    }
+}
+
+impl std::ops::Deref for LangCode {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for LangCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for LangCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for LangCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for LangCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for LangCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LangCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        LangCode::new(&code).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{code}` is not a language code (2 to 8 lowercase letters, like `wol`)"))
+        })
+    }
+}
 
 /// A language with the script its text is written in, e.g. `zgh-Latn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LangTag {
-    pub language: &'static str,
+    pub language: LangCode,
     pub script: Script,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language tag `{tag}` (known: {known}; add -Latn, -Arab or -Tfng for another script)")]
+#[error(
+    "unknown language tag `{tag}` (known: {known}; add -Latn, -Arab or -Tfng for another script; \
+     a new language is a file in corpora/languages/)"
+)]
 pub struct UnknownLanguage {
     pub tag: String,
     known: String,
@@ -85,28 +152,28 @@ pub struct UnknownLanguage {
 impl LangTag {
     /// The language's usual script, as used when the tag has no subtag.
     pub fn default_script(&self) -> Script {
-        LANGUAGES.iter().find(|(code, _, _)| *code == self.language).map(|(_, _, s)| *s).unwrap_or(Script::Latn)
+        super::languages::default_script(self.language).unwrap_or(Script::Latn)
     }
 
-    /// The language's name in English.
-    pub fn name(&self) -> &'static str {
-        LANGUAGES.iter().find(|(code, _, _)| *code == self.language).map(|(_, n, _)| *n).unwrap_or("")
+    /// The same language without a script subtag: `ary-Latn` → `ary`.
+    pub fn base(&self) -> LangTag {
+        LangTag { language: self.language, script: self.default_script() }
     }
 }
 
 impl FromStr for LangTag {
     type Err = UnknownLanguage;
 
+    /// Known languages are those of the built-in language files and of every
+    /// corpus loaded by this process ([`super::languages::register`]).
     fn from_str(tag: &str) -> Result<Self, Self::Err> {
-        let unknown = || UnknownLanguage {
-            tag: tag.to_string(),
-            known: LANGUAGES.iter().map(|(c, _, _)| *c).collect::<Vec<_>>().join(", "),
-        };
+        let unknown = || UnknownLanguage { tag: tag.to_string(), known: super::languages::known_codes().join(", ") };
         let (code, subtag) = match tag.split_once('-') {
             Some((code, subtag)) => (code, Some(subtag)),
             None => (tag, None),
         };
-        let (language, _, default) = *LANGUAGES.iter().find(|(c, _, _)| *c == code).ok_or_else(unknown)?;
+        let language = LangCode::new(code).ok_or_else(unknown)?;
+        let default = super::languages::default_script(language).ok_or_else(unknown)?;
         let script = match subtag {
             None => default,
             Some(subtag) => Script::from_code(subtag).ok_or_else(unknown)?,
@@ -118,7 +185,7 @@ impl FromStr for LangTag {
 impl fmt::Display for LangTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.script == self.default_script() {
-            f.write_str(self.language)
+            f.write_str(&self.language)
         } else {
             write!(f, "{}-{}", self.language, self.script)
         }
@@ -190,6 +257,8 @@ mod tests {
         assert_eq!("ary".parse::<LangTag>().unwrap().script, Script::Arab);
         assert!("xx".parse::<LangTag>().is_err());
         assert!("ary-Cyrl".parse::<LangTag>().is_err());
+        assert!("FR".parse::<LangTag>().is_err() && "".parse::<LangTag>().is_err());
+        assert_eq!(latin.base().to_string(), "zgh");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! The corpus is a directory of TOML files (see [`entry`] and [`form`] for the
 //! format): entries anywhere under it, forms under `forms/`, recordings where
-//! the entries point, recordings of the kiosk's own phrases under `phrases/`. [`Corpus::load`] never fails on one bad file: it keeps the
+//! the entries point, recordings of the kiosk's own phrases under `phrases/`,
+//! the languages under `languages/` ([`languages`]). [`Corpus::load`] never fails on one bad file: it keeps the
 //! others and reports the bad one as a [`Problem`], so a kiosk keeps serving
 //! while `awal corpus check` ([`check`]) tells the editor what to fix.
 //! [`search::Index`] finds entries across scripts.
@@ -11,6 +12,7 @@ pub mod check;
 pub mod entry;
 pub mod form;
 pub mod lang;
+pub mod languages;
 pub mod normalize;
 pub mod phrases;
 pub mod search;
@@ -21,7 +23,8 @@ use std::path::{Path, PathBuf};
 
 pub use entry::{Domain, Entry, ReviewStatus};
 pub use form::Form;
-pub use lang::LangTag;
+pub use lang::{LangCode, LangTag};
+pub use languages::{Language, Languages};
 pub use search::{Hit, Index, Query};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,8 @@ pub struct Corpus {
     pub forms: BTreeMap<String, Loaded<Form>>,
     /// Recordings of the kiosk's own phrases ([`phrases`]).
     pub phrase_clips: phrases::PhraseClips,
+    /// The kiosk's languages: the built-in ones and `languages/` ([`languages`]).
+    pub languages: Languages,
 }
 
 /// A parsed file and where it came from.
@@ -57,12 +62,17 @@ pub struct Loaded<T> {
 impl Corpus {
     /// Reads every `*.toml` under `root`. Files that do not parse, and second
     /// files with an id already seen, are skipped and returned as problems.
+    /// The corpus's languages are registered with the process
+    /// ([`languages::register`]): their tags parse from then on.
     pub fn load(root: &Path) -> Result<(Corpus, Vec<Problem>), CorpusError> {
         let mut files = Vec::new();
         collect_toml_files(root, &mut files)?;
         files.sort();
-        let mut corpus = Corpus { root: root.to_path_buf(), ..Corpus::default() };
-        let mut problems = Vec::new();
+        let (languages, mut problems) = Languages::load(root);
+        languages::register(&languages);
+        let mut corpus = Corpus { root: root.to_path_buf(), languages, ..Corpus::default() };
+        // Language files are read above.
+        files.retain(|path| !path.strip_prefix(root).is_ok_and(|p| p.starts_with("languages")));
         for path in files {
             let is_form = path.strip_prefix(root).is_ok_and(|p| p.starts_with("forms"));
             let text = match std::fs::read_to_string(&path) {
@@ -113,7 +123,7 @@ impl Corpus {
     }
 
     /// The recording of phrase `name` in `lang`, if a speaker made one.
-    pub fn phrase_clip(&self, lang: &str, name: &str) -> Option<&Path> {
+    pub fn phrase_clip(&self, lang: LangCode, name: &str) -> Option<&Path> {
         self.phrase_clips.get(&(lang.to_string(), name.to_string())).map(PathBuf::as_path)
     }
 

@@ -196,7 +196,7 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 fn stemmer_for(tag: Option<&LangTag>) -> Option<Stemmer> {
-    match tag?.language {
+    match tag?.language.as_str() {
         "fr" => Some(Stemmer::create(Algorithm::French)),
         "en" => Some(Stemmer::create(Algorithm::English)),
         "ar" => Some(Stemmer::create(Algorithm::Arabic)),

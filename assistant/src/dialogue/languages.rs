@@ -1,50 +1,27 @@
 //! Choosing the kiosk's language by saying its name ("darija", "wolof",
 //! "العربية") or by pressing its numbered button. A kiosk offers a few
-//! languages; the first is the one it greets in.
+//! languages; the first is the one it greets in. The names are in each
+//! language's file (`names`, `spoken_name`).
 
 use crate::corpus::lang::{LangTag, Script};
+use crate::corpus::languages::Languages;
 use crate::corpus::normalize::fold;
 
-/// What people call each language, in its own words and in the kiosk's
-/// other languages (folded before matching: accents and case do not matter).
-const NAMES: &[(&str, &[&str])] = &[
-    ("fr", &["français", "francais", "french", "fransawiya", "فرنسية", "الفرنسية", "بالفرنسية", "بالفرنساوية"]),
-    ("ar", &["arabe", "arabic", "العربية", "عربية", "بالعربية", "الفصحى"]),
-    ("ary", &["darija", "dialecte marocain", "الدارجة", "دارجة", "بالدارجة", "b darija"]),
-    ("en", &["english", "anglais", "الانجليزية", "انجليزية"]),
-    (
-        "zgh",
-        &["tamazight", "tamaziɣt", "amazigh", "tachelhit", "tashelhit", "ⵜⴰⵎⴰⵣⵉⵖⵜ", "تمازيغت", "الأمازيغية", "بالشلحة"],
-    ),
-    ("wol", &["wolof", "ولوف"]),
-    ("fuc", &["pulaar", "peul", "fulfulde", "poular"]),
-];
-
 /// How the language is named when the kiosk lists its choices: the name in
-/// Latin or Arabic letters, whichever the speaking voice reads.
-pub fn spoken_name(lang: &LangTag, in_script: Script) -> &'static str {
-    let arabic = in_script == Script::Arab;
-    match lang.language {
-        "fr" if arabic => "الفرنسية",
-        "fr" => "français",
-        "ar" if arabic => "العربية",
-        "ar" => "arabe",
-        "ary" if arabic => "الدارجة",
-        "ary" => "darija",
-        "en" if arabic => "الانجليزية",
-        "en" => "English",
-        "zgh" | "tzm" | "shi" if arabic => "تمازيغت",
-        "zgh" | "tzm" | "shi" => "Tamazight",
-        "wol" if arabic => "ولوف",
-        "fuc" | "ff" if arabic => "بولار",
-        _ => lang.name(),
+/// the letters the speaking voice reads (`spoken_name` in its file), else its
+/// English name.
+pub fn spoken_name<'l>(lang: &LangTag, in_script: Script, languages: &'l Languages) -> &'l str {
+    match languages.get(lang.language) {
+        Some(language) => language.spoken_name.get(in_script).unwrap_or(&language.name),
+        None => "",
     }
 }
 
-/// The offered language `said` names, when the utterance is little more than
-/// the name ("darija", "en français s'il vous plaît"); a question that
-/// mentions a language ("what is the French word for…") is not a choice.
-pub fn named_language(said: &str, offered: &[LangTag]) -> Option<LangTag> {
+/// The offered language `said` names (`names` in its file), when the
+/// utterance is little more than the name ("darija", "en français s'il vous
+/// plaît"); a question that mentions a language ("what is the French word
+/// for…") is not a choice.
+pub fn named_language(said: &str, offered: &[LangTag], languages: &Languages) -> Option<LangTag> {
     let folded = fold(said);
     let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     if words.is_empty() || words.len() > 6 {
@@ -52,7 +29,7 @@ pub fn named_language(said: &str, offered: &[LangTag]) -> Option<LangTag> {
     }
     let phrase = format!(" {} ", words.join(" "));
     offered.iter().copied().find(|lang| {
-        let names = NAMES.iter().find(|(code, _)| *code == lang.language).map_or(&[][..], |(_, names)| names);
+        let names = languages.get(lang.language).map_or(&[][..], |language| &language.names[..]);
         names.iter().any(|name| {
             let name: Vec<String> =
                 fold(name).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(String::from).collect();
@@ -62,12 +39,12 @@ pub fn named_language(said: &str, offered: &[LangTag]) -> Option<LangTag> {
 }
 
 /// "2: darija, 3: Wolof" — the other offered languages with their button numbers.
-pub fn choices(offered: &[LangTag], current: &LangTag, in_script: Script) -> String {
+pub fn choices(offered: &[LangTag], current: &LangTag, in_script: Script, languages: &Languages) -> String {
     offered
         .iter()
         .enumerate()
         .filter(|(_, lang)| *lang != current)
-        .map(|(i, lang)| format!("{}: {}", i + 1, spoken_name(lang, in_script)))
+        .map(|(i, lang)| format!("{}: {}", i + 1, spoken_name(lang, in_script, languages)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -83,13 +60,14 @@ mod tests {
     #[test]
     fn a_language_is_chosen_by_its_name_in_any_script() {
         let offered = tags("fr,ary,wol");
-        assert_eq!(named_language("Darija", &offered), Some(tags("ary")[0]));
-        assert_eq!(named_language("بالدارجة عافاك", &offered), Some(tags("ary")[0]));
-        assert_eq!(named_language("En français, s'il vous plaît.", &offered), Some(tags("fr")[0]));
-        assert_eq!(named_language("wolof", &offered), Some(tags("wol")[0]));
-        assert_eq!(named_language("English", &offered), None, "not offered here");
+        let languages = Languages::built_in();
+        assert_eq!(named_language("Darija", &offered, &languages), Some(tags("ary")[0]));
+        assert_eq!(named_language("بالدارجة عافاك", &offered, &languages), Some(tags("ary")[0]));
+        assert_eq!(named_language("En français, s'il vous plaît.", &offered, &languages), Some(tags("fr")[0]));
+        assert_eq!(named_language("wolof", &offered, &languages), Some(tags("wol")[0]));
+        assert_eq!(named_language("English", &offered, &languages), None, "not offered here");
         assert_eq!(
-            named_language("Combien de jours de congé pour un ouvrier qui parle français ?", &offered),
+            named_language("Combien de jours de congé pour un ouvrier qui parle français ?", &offered, &languages),
             None,
             "a question that names a language"
         );
@@ -98,7 +76,8 @@ mod tests {
     #[test]
     fn the_choices_are_listed_with_their_buttons() {
         let offered = tags("fr,ary,wol");
-        assert_eq!(choices(&offered, &offered[0], Script::Latn), "2: darija, 3: Wolof");
-        assert_eq!(choices(&offered, &offered[1], Script::Arab), "1: الفرنسية, 3: ولوف");
+        let languages = Languages::built_in();
+        assert_eq!(choices(&offered, &offered[0], Script::Latn, &languages), "2: darija, 3: Wolof");
+        assert_eq!(choices(&offered, &offered[1], Script::Arab, &languages), "1: الفرنسية, 3: ولوف");
     }
 }

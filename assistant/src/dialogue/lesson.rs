@@ -8,71 +8,38 @@ use std::path::PathBuf;
 
 use crate::corpus::entry::{Entry, LessonKind};
 use crate::corpus::normalize::fold;
-use crate::corpus::{Corpus, LangTag};
+use crate::corpus::{Corpus, LangTag, Languages};
 use crate::literacy::{LiteracyError, Practice};
 use crate::store::Store;
-
-/// Words that ask for a lesson, folded; the request must be short (a
-/// question about rights that mentions reading is not one).
-const ASKING_FOR_A_LESSON: &[&str] = &[
-    "lecon",
-    "apprendre",
-    "alphabet",
-    "lettres",
-    "lire",
-    "ecrire",
-    "lesson",
-    "learn",
-    "letters",
-    "read",
-    "write",
-    "درس",
-    "تعلم",
-    "اتعلم",
-    "نتعلم",
-    "نقرا",
-    "اقرا",
-    "القرايه",
-    "الكتابه",
-    "نكتب",
-    "الحروف",
-    "nt3allem",
-    "n9ra",
-    "l9raya",
-    "nekteb",
-    "lhorouf",
-    "jang",
-    "janngu",
-    "lmed",
-    "ⵍⵎⴷ",
-];
 
 /// At most this many words in a request for a lesson ("je ne sais pas lire,
 /// pouvez-vous m'aider ?" is nine).
 const SHORT_REQUEST: usize = 10;
 
-pub fn asks_for_a_lesson(said: &str) -> bool {
+/// Whether `said` is a short request for a lesson: it holds a word of any
+/// language's `[lesson] request` (people ask in whatever language comes to
+/// them; the lesson is in the kiosk's language).
+pub fn asks_for_a_lesson(said: &str, languages: &Languages) -> bool {
     let folded = fold(said);
     let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    words.len() <= SHORT_REQUEST && words.iter().any(|word| ASKING_FOR_A_LESSON.iter().any(|w| fold(w) == *word))
+    let request = || languages.iter().flat_map(|l| &l.lesson.request);
+    words.len() <= SHORT_REQUEST && words.iter().any(|word| request().any(|w| fold(w) == *word))
 }
 
-/// Words that ask for words rather than letters, folded.
-const ASKING_FOR_WORDS: &[&str] = &["mots", "words", "كلمات", "الكلمات", "klmat", "lklmat", "baat", "konngi"];
-
-/// The lesson for `lang` of the kind asked for ("les mots" → words, else the
-/// alphabet), else any of its lessons.
+/// The lesson for `lang` of the kind asked for (a word of any language's
+/// `[lesson] words`, "les mots" → words; else the alphabet), else any of its lessons.
 pub fn choose_lesson<'c>(corpus: &'c Corpus, lang: &LangTag, said: &str) -> Option<&'c Entry> {
     let folded = fold(said);
+    let asking_for_words = || corpus.languages.iter().flat_map(|l| &l.lesson.words);
     let wants_words =
-        folded.split(|c: char| !c.is_alphanumeric()).any(|word| ASKING_FOR_WORDS.iter().any(|w| fold(w) == word));
+        folded.split(|c: char| !c.is_alphanumeric()).any(|word| asking_for_words().any(|w| fold(w) == word));
     let kind = if wants_words { LessonKind::Words } else { LessonKind::Alphabet };
     let lessons = || {
         corpus
             .entries
             .values()
             .map(|loaded| &loaded.item)
-            .filter(|entry| entry.lesson.as_ref().is_some_and(|lesson| lesson.language == lang.language))
+            .filter(|entry| entry.lesson.as_ref().is_some_and(|lesson| lang.language == lesson.language.as_str()))
     };
     lessons().find(|entry| entry.lesson.as_ref().is_some_and(|lesson| lesson.kind == kind)).or_else(|| lessons().next())
 }
@@ -158,6 +125,8 @@ mod tests {
 
     #[test]
     fn short_requests_for_a_lesson_in_each_language() {
+        let languages = Languages::built_in();
+        let asks_for_a_lesson = |said| asks_for_a_lesson(said, &languages);
         assert!(asks_for_a_lesson("Je veux apprendre à lire"));
         assert!(asks_for_a_lesson("نتعلم الحروف"));
         assert!(asks_for_a_lesson("bghit nt3allem"));

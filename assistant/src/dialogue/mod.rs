@@ -27,13 +27,13 @@ use serde::Serialize;
 use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
 use crate::corpus::lang::{LangTag, Script};
 use crate::corpus::search::{Index, Query};
-use crate::corpus::{Corpus, Form};
+use crate::corpus::{Corpus, Form, Languages};
 use crate::lm::{simplify, LanguageModel};
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
 pub use commands::{command, Command};
 use lesson::{asks_for_a_lesson, choose_lesson, LessonStep, LessonWalk};
-use paperwork::{spoken_number, Desk, FormWalk, PaperworkError};
+use paperwork::{spoken_number, Desk, FormWalk, InLanguage, PaperworkError};
 use phrases::{phrase, Phrase};
 
 /// Share of a question's (IDF-weighted) words an entry must cover to be the
@@ -213,17 +213,17 @@ impl<'c> Dialogue<'c> {
         // Kept, so that "repeat" right away says the welcome again.
         let mut reply = self.say(Skill::Welcome, Phrase::Welcome);
         let recorded = !reply.clips.is_empty();
-        if reply.lang.split('-').next() != Some(self.lang.language) && !recorded {
+        let spoken = reply.lang.parse::<LangTag>().unwrap_or(self.lang);
+        if spoken.language != self.lang.language && !recorded {
             // No words of the kiosk in this language yet: say so, in the language used.
-            let (no_voice, _) = phrase(Phrase::NoVoiceYet, &reply.lang);
-            let name = languages::spoken_name(&self.lang, Script::Latn);
+            let (no_voice, _) = phrase(Phrase::NoVoiceYet, &spoken, self.languages());
+            let name = languages::spoken_name(&self.lang, Script::Latn, self.languages());
             reply.text = format!("{} {}", no_voice.replace("{language}", name), reply.text);
         }
         if self.languages.len() > 1 {
             // Names in the letters of the voice that reads them.
-            let script = reply.lang.parse::<LangTag>().map_or(self.lang.script, |spoken| spoken.script);
-            let choices = languages::choices(&self.languages, &self.lang, script);
-            let (offer, _) = phrase(Phrase::ChooseLanguage, &self.lang.to_string());
+            let choices = languages::choices(&self.languages, &self.lang, spoken.script, self.languages());
+            let offer = self.text(Phrase::ChooseLanguage);
             reply.text = format!("{} {}", reply.text, offer.replace("{choices}", &choices));
             // The menu's recording names this kiosk's languages; without one,
             // the whole welcome is synthesized rather than half of it.
@@ -265,14 +265,15 @@ impl<'c> Dialogue<'c> {
             return self.say(Skill::Command, Phrase::AskAgain);
         }
         if self.languages.len() > 1 && !matches!(self.state, State::Walk(_)) {
-            if let Some(lang) = languages::named_language(said, &self.languages).filter(|l| *l != self.lang) {
+            let named = languages::named_language(said, &self.languages, self.languages());
+            if let Some(lang) = named.filter(|l| *l != self.lang) {
                 return self.choose_language(lang);
             }
         }
-        let heard = command(said, &self.lang.to_string());
+        let heard = command(said, &self.lang, self.languages());
         match std::mem::replace(&mut self.state, State::Free) {
             State::Walk(walk) => return self.continue_form(walk, said, heard),
-            State::DraftQuestion(form) => match (heard, spoken_number(said)) {
+            State::DraftQuestion(form) => match (heard, spoken_number(said, self.languages())) {
                 (Some(Command::No), _) => return self.start_form(&form),
                 (_, Some(number)) => return self.resume_form(&form, number),
                 (Some(Command::Stop), _) => {}
@@ -306,7 +307,9 @@ impl<'c> Dialogue<'c> {
             // Nothing in a rights conversation waits for a yes or a no: offer to ask.
             Some(Command::Yes | Command::No) => self.say(Skill::Command, Phrase::AskAgain),
             // A lesson when the kiosk's language has one; otherwise a question like any.
-            None if asks_for_a_lesson(said) && choose_lesson(self.corpus, &self.lang, said).is_some() => {
+            None if asks_for_a_lesson(said, self.languages())
+                && choose_lesson(self.corpus, &self.lang, said).is_some() =>
+            {
                 self.start_lesson(said)
             }
             None => {
@@ -324,26 +327,26 @@ impl<'c> Dialogue<'c> {
         };
         self.state = State::Lesson(LessonWalk::Card { lesson: lesson.id.clone() });
         let mut reply = self.reply_from_entry(Skill::Literacy, lesson, None);
-        reply.text = format!("{} {}", reply.text, phrase(Phrase::AskCard, &self.lang.to_string()).0);
+        reply.text = format!("{} {}", reply.text, self.text(Phrase::AskCard));
         reply
     }
 
     fn continue_lesson(&mut self, mut lesson: LessonWalk<'c>, said: &str, samples: Option<&[f32]>) -> Reply {
-        let lang = self.lang.to_string();
-        let (listen, _) = phrase(Phrase::ListenRepeat, &lang);
-        let step = match (command(said, &lang), &lesson) {
+        let listen = self.text(Phrase::ListenRepeat);
+        let heard = command(said, &self.lang, self.languages());
+        let step = match (heard, &lesson) {
             (Some(Command::Stop), _) => {
                 let mut reply = self.say(Skill::Literacy, Phrase::LessonKept);
                 reply.end = true;
                 return reply;
             }
             (Some(Command::Repeat | Command::Slower), _) => {
-                if command(said, &lang) == Some(Command::Slower) {
+                if heard == Some(Command::Slower) {
                     self.rate = (self.rate - 30).max(SLOWEST_RATE);
                 }
                 lesson.again(listen)
             }
-            (_, LessonWalk::Card { lesson: id }) => match (spoken_number(said), self.store) {
+            (_, LessonWalk::Card { lesson: id }) => match (spoken_number(said, self.languages()), self.store) {
                 (Some(card), Some(store)) => {
                     LessonWalk::begin(self.corpus, store, id, card, self.voice_dir.clone(), listen).map(
                         |(walk, step)| {
@@ -357,10 +360,7 @@ impl<'c> Dialogue<'c> {
             (_, LessonWalk::Practising { .. }) => match samples {
                 Some(samples) => match lesson.attempt(samples, listen) {
                     Err(crate::literacy::LiteracyError::SilentAttempt) => lesson.again(listen).map(|step| {
-                        step.map(|s| LessonStep {
-                            text: format!("{} {}", phrase(Phrase::NotHeard, &lang).0, s.text),
-                            ..s
-                        })
+                        step.map(|s| LessonStep { text: format!("{} {}", self.text(Phrase::NotHeard), s.text), ..s })
                     }),
                     other => other.map(Some),
                 },
@@ -419,9 +419,8 @@ impl<'c> Dialogue<'c> {
         let Some(draft) = draft else {
             return self.ask_draft_number(id.to_string(), Phrase::NoSuchDraft);
         };
-        let lang = self.lang.to_string();
-        let preface = phrase(Phrase::Resumed, &lang).0.replace("{number}", &number.to_string());
-        match FormWalk::resume(form, &draft, &lang, &preface) {
+        let preface = self.text(Phrase::Resumed).replace("{number}", &number.to_string());
+        match FormWalk::resume(form, &draft, &self.in_language(), &preface) {
             Ok((walk, step)) => {
                 self.state = State::Walk(walk);
                 self.form_reply(step.text, step.exported)
@@ -434,7 +433,7 @@ impl<'c> Dialogue<'c> {
         let (Some(form), Some(store)) = (self.form(id), self.store) else {
             return self.say(Skill::Paperwork, Phrase::AskAgain);
         };
-        match FormWalk::start(form, &self.lang.to_string(), store) {
+        match FormWalk::start(form, &self.in_language(), store) {
             Ok((walk, step)) => {
                 self.state = State::Walk(walk);
                 self.form_reply(step.text, step.exported)
@@ -452,7 +451,7 @@ impl<'c> Dialogue<'c> {
             return reply;
         }
         let store = self.store.expect("walks start only with a store");
-        let lang = self.lang.to_string();
+        let lang = self.in_language();
         let desk = Desk { store, export_dir: &self.export_dir, lm: self.lm.as_deref_mut() };
         match walk.step(form, &lang, said, heard, desk) {
             Ok(step) => {
@@ -513,7 +512,8 @@ impl<'c> Dialogue<'c> {
         };
         let entry = last.entry.as_deref().and_then(|id| self.entry(id));
         let answered = matches!(last.skill, Skill::Rights | Skill::Paperwork);
-        let (preface, _) = phrase(Phrase::Simplified, &last.lang);
+        let last_lang = last.lang.parse::<LangTag>().unwrap_or(self.lang);
+        let (preface, _) = phrase(Phrase::Simplified, &last_lang, self.languages());
         let (lang, rate) = (last.lang.clone(), self.rate);
         // What has been handed out: the notice, then each sentence.
         let mut said = String::new();
@@ -523,10 +523,9 @@ impl<'c> Dialogue<'c> {
             said.push_str(&piece);
         };
         let sentences = match (entry, self.lm.as_deref_mut()) {
-            (Some(entry), Some(lm)) if answered && simplify::can_simplify(&last.lang) => {
-                let text = last.lang.parse().ok().and_then(|tag| entry.text_in(&tag).map(|t| (tag, t)));
-                match text {
-                    Some((tag, text)) => simplify::simplify(lm, &text.body, &tag, &mut say).unwrap_or_else(|e| {
+            (Some(entry), Some(lm)) if answered && self.corpus.languages.can_simplify(&last_lang) => {
+                match entry.text_in(&last_lang) {
+                    Some(text) => simplify::simplify(lm, &text.body, &last_lang, &mut say).unwrap_or_else(|e| {
                         tracing::warn!("simplify: {e}");
                         Vec::new()
                     }),
@@ -537,10 +536,10 @@ impl<'c> Dialogue<'c> {
         };
         if sentences.is_empty() {
             self.rate = (self.rate - 30).max(SLOWEST_RATE);
-            let (cannot, _) = phrase(Phrase::CannotSimplify, &last.lang);
+            let (cannot, _) = phrase(Phrase::CannotSimplify, &last_lang, self.languages());
             return Reply { text: format!("{cannot} {}", last.text), rate: self.rate, spoken_ahead: 0, ..last };
         }
-        let (source_word, _) = phrase(Phrase::Source, &last.lang);
+        let (source_word, _) = phrase(Phrase::Source, &last_lang, self.languages());
         let spoken_ahead = said.len();
         let mut text = said;
         if !last.citations.is_empty() {
@@ -557,8 +556,22 @@ impl<'c> Dialogue<'c> {
         self.corpus.phrase_clip(self.lang.language, name).map(Path::to_path_buf)
     }
 
+    fn languages(&self) -> &'c Languages {
+        &self.corpus.languages
+    }
+
+    /// The person's language and the words the form walk says in it.
+    fn in_language(&self) -> InLanguage<'c> {
+        InLanguage { tag: self.lang, languages: self.languages() }
+    }
+
+    /// `which` in the kiosk's language (or its fallbacks).
+    fn text(&self, which: Phrase) -> &'c str {
+        phrase(which, &self.lang, self.languages()).0
+    }
+
     fn say(&self, skill: Skill, which: Phrase) -> Reply {
-        let (text, lang) = phrase(which, &self.lang.to_string());
+        let (text, lang) = phrase(which, &self.lang, self.languages());
         let mut reply = Reply::new(skill, text.to_string(), lang.to_string(), self.rate);
         reply.clips = self.phrase_clip(which).into_iter().collect();
         reply
@@ -578,7 +591,7 @@ impl<'c> Dialogue<'c> {
                 let mut reply = self.reply_from_entry(skill, entry, None);
                 // A paperwork entry with a form: offer to fill it in (needs somewhere to keep the draft).
                 if let Some(form) = entry.form.as_ref().filter(|f| self.store.is_some() && self.form(f).is_some()) {
-                    reply.text.push_str(&format!(" {}", phrase(Phrase::OfferForm, &self.lang.to_string()).0));
+                    reply.text.push_str(&format!(" {}", self.text(Phrase::OfferForm)));
                     self.state = State::Offered(form.clone());
                 }
                 reply
@@ -609,10 +622,10 @@ impl<'c> Dialogue<'c> {
                 .map(|loaded| &loaded.item)
                 .find(|e| e.domain == Domain::Referral && e.country == self.country)
         };
-        let (dont_know, _) = phrase(Phrase::DontKnow, &self.lang.to_string());
+        let dont_know = self.text(Phrase::DontKnow);
         match closest.or_else(any) {
             Some(entry) => {
-                let (help, _) = phrase(Phrase::WhoCanHelp, &self.lang.to_string());
+                let help = self.text(Phrase::WhoCanHelp);
                 self.reply_from_entry(Skill::Referral, entry, Some(format!("{dont_know} {help}")))
             }
             None => self.say(Skill::Referral, Phrase::DontKnow),
@@ -623,7 +636,8 @@ impl<'c> Dialogue<'c> {
     /// English), its sources, and a notice if the text is not reviewed.
     fn reply_from_entry(&self, skill: Skill, entry: &Entry, preface: Option<String>) -> Reply {
         let (lang, text) = self.text_of(entry);
-        let (source_word, _) = phrase(Phrase::Source, &lang);
+        let tag = lang.parse::<LangTag>().unwrap_or(self.lang);
+        let (source_word, _) = phrase(Phrase::Source, &tag, self.languages());
         let citations: Vec<String> = entry.sources.iter().map(|s| s.citation()).collect();
         let reviewed = text.review.status == ReviewStatus::Reviewed;
         let mut spoken = String::new();
@@ -636,7 +650,7 @@ impl<'c> Dialogue<'c> {
             spoken.push_str(&format!(" {source_word} {}.", citations.join("; ")));
         }
         if !reviewed {
-            spoken.push_str(&format!(" {}", phrase(Phrase::Unreviewed, &lang).0));
+            spoken.push_str(&format!(" {}", phrase(Phrase::Unreviewed, &tag, self.languages()).0));
         }
         let mut reply = Reply::new(skill, spoken, lang, self.rate);
         reply.entry = Some(entry.id.clone());

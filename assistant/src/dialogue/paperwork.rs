@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 
 use super::commands::Command;
 use crate::corpus::form::{Field, FieldKind, Form};
+use crate::corpus::lang::Script;
+use crate::corpus::languages::{Languages, PaperworkWords};
+use crate::corpus::LangTag;
 use crate::documents::{write_pdf, write_synced, DocumentError};
 use crate::lm::{JsonGrammar, LanguageModel, LmError};
 use crate::store::{Draft, Store, StoreError};
@@ -67,43 +70,43 @@ pub enum PaperworkError {
     Template(String),
 }
 
-/// Phrases of the walk, in French, English and Arabic (others use French).
-fn words(lang: &str) -> [&'static str; 7] {
-    match lang.split('-').next().unwrap_or(lang) {
-        "en" => [
-            "I noted:",
-            "Is that right? Say yes or no.",
-            "I did not understand.",
-            "Here is the sheet.",
-            "Is everything right? Say yes, or no to correct a field.",
-            "Which field? Say its number, from 1 to",
-            "The sheet is ready and saved.",
-        ],
-        "ar" | "ary" => [
-            "سجلت:",
-            "هل هذا صحيح؟ قل نعم أو لا.",
-            "لم أفهم.",
-            "هذه هي البطاقة.",
-            "هل كل شيء صحيح؟ قل نعم، أو لا لتصحيح خانة.",
-            "أي خانة؟ قل رقمها، من 1 إلى",
-            "البطاقة جاهزة ومحفوظة.",
-        ],
-        _ => [
-            "J'ai noté :",
-            "C'est bien ça ? Dites oui ou non.",
-            "Je n'ai pas compris.",
-            "Voici la fiche.",
-            "Tout est juste ? Dites oui, ou non pour corriger une ligne.",
-            "Quelle ligne ? Dites son numéro, de 1 à",
-            "La fiche est prête et enregistrée.",
-        ],
+/// The person's language, and the languages whose files hold what the walk
+/// says around the fields (`[paperwork]`: Darija uses Arabic's, the
+/// languages without words of their own French's).
+#[derive(Clone, Copy)]
+pub struct InLanguage<'l> {
+    pub tag: LangTag,
+    pub languages: &'l Languages,
+}
+
+impl<'l> InLanguage<'l> {
+    /// One of the walk's words, from the language or its fallbacks.
+    fn word(&self, pick: impl Fn(&'l PaperworkWords) -> Option<&'l String>) -> &'l str {
+        self.languages
+            .find(&self.tag, |language| pick(&language.paperwork))
+            .map(|(word, _)| word.as_str())
+            .expect("every language's fallbacks hold the form walk's words (checked when the languages load)")
+    }
+
+    /// The language every text can be found in: the last of the person's
+    /// language's fallbacks (French).
+    fn last_resort(&self) -> LangTag {
+        let chain = self.languages.chain(self.tag.language).unwrap_or_default();
+        chain.last().map_or(self.tag, |language| language.tag())
+    }
+
+    /// The text for the tag (`ary-Latn`), else its base language (`ary`),
+    /// else the last resort (French), else any.
+    fn text_in<'m>(&self, texts: &'m BTreeMap<String, String>) -> Option<&'m String> {
+        let (tag, base, last) = (self.tag.to_string(), self.tag.base().to_string(), self.last_resort().to_string());
+        texts.get(&tag).or_else(|| texts.get(&base)).or_else(|| texts.get(&last)).or_else(|| texts.values().next())
     }
 }
 
 impl FormWalk {
     /// Starts a new draft of `form` and asks its first field.
-    pub fn start(form: &Form, lang: &str, store: &Store) -> Result<(Self, Step), PaperworkError> {
-        let draft = store.new_draft(&form.id, lang)?;
+    pub fn start(form: &Form, lang: &InLanguage, store: &Store) -> Result<(Self, Step), PaperworkError> {
+        let draft = store.new_draft(&form.id, &lang.tag.to_string())?;
         let walk = Self {
             form_id: form.id.clone(),
             draft,
@@ -118,7 +121,12 @@ impl FormWalk {
     /// Carries on with a kept draft of `form`: its confirmed answers stay,
     /// the first field without one is asked (or the sheet read back when
     /// every field has one). `preface` is said first ("form 12 again").
-    pub fn resume(form: &Form, draft: &Draft, lang: &str, preface: &str) -> Result<(Self, Step), PaperworkError> {
+    pub fn resume(
+        form: &Form,
+        draft: &Draft,
+        lang: &InLanguage,
+        preface: &str,
+    ) -> Result<(Self, Step), PaperworkError> {
         let answers: BTreeMap<String, String> = form
             .fields
             .iter()
@@ -140,9 +148,9 @@ impl FormWalk {
         Ok((walk, step))
     }
 
-    fn ask(&self, form: &Form, lang: &str, n: usize, preface: &str) -> Step {
+    fn ask(&self, form: &Form, lang: &InLanguage, n: usize, preface: &str) -> Step {
         let field = &form.fields[n];
-        let prompt = in_lang(&field.prompt, lang).map_or(field.id.as_str(), String::as_str);
+        let prompt = lang.text_in(&field.prompt).map_or(field.id.as_str(), String::as_str);
         Step { text: format!("{preface}{prompt}").trim().to_string(), exported: Vec::new(), done: false }
     }
 
@@ -150,13 +158,16 @@ impl FormWalk {
     pub fn step(
         &mut self,
         form: &Form,
-        lang: &str,
+        lang: &InLanguage,
         said: &str,
         command: Option<Command>,
         desk: Desk<'_>,
     ) -> Result<Step, PaperworkError> {
         let Desk { store, export_dir, lm } = desk;
-        let w = words(lang);
+        let noted = lang.word(|w| w.noted.as_ref());
+        let is_that_right = lang.word(|w| w.is_that_right.as_ref());
+        let not_understood = lang.word(|w| w.not_understood.as_ref());
+        let which_field = lang.word(|w| w.which_field.as_ref());
         match self.state.clone() {
             State::Asking(n) => {
                 if command == Some(Command::Back) && n > 0 {
@@ -180,24 +191,24 @@ impl FormWalk {
                 };
                 // The model may only copy from the utterance: a value it invented
                 // (a date in answer to "yes") is dropped.
-                let extracted = extracted.filter(|value| said_in(value, said));
+                let extracted = extracted.filter(|value| said_in(value, said, lang.languages));
                 if let Some(value) = extracted.and_then(|v| form.fields[n].validate(&v).ok()) {
                     self.state = State::Confirming(n, value.clone());
-                    return Ok(self.say(format!("{} {value}. {}", w[0], w[1])));
+                    return Ok(self.say(format!("{noted} {value}. {is_that_right}")));
                 }
                 // "douze" for a number field: the validator wants digits.
                 let validated = form.fields[n].validate(said).or_else(|e| match form.fields[n].kind {
                     FieldKind::Integer | FieldKind::Money => {
-                        spoken_number(said).map_or(Err(e), |v| form.fields[n].validate(&v.to_string()))
+                        spoken_number(said, lang.languages).map_or(Err(e), |v| form.fields[n].validate(&v.to_string()))
                     }
                     _ => Err(e),
                 });
                 match validated {
                     Ok(value) => {
                         self.state = State::Confirming(n, value.clone());
-                        Ok(self.say(format!("{} {value}. {}", w[0], w[1])))
+                        Ok(self.say(format!("{noted} {value}. {is_that_right}")))
                     }
-                    Err(_) => Ok(self.ask(form, lang, n, &format!("{} ", w[2]))),
+                    Err(_) => Ok(self.ask(form, lang, n, &format!("{not_understood} "))),
                 }
             }
             State::Confirming(n, value) => match command {
@@ -216,24 +227,26 @@ impl FormWalk {
                     self.state = State::Asking(n);
                     Ok(self.ask(form, lang, n, ""))
                 }
-                _ => Ok(self.say(format!("{} {value}. {}", w[0], w[1]))),
+                _ => Ok(self.say(format!("{noted} {value}. {is_that_right}"))),
             },
             State::Review => match command {
                 Some(Command::Yes) => self.export(form, lang, store, export_dir),
                 Some(Command::No) => {
                     self.state = State::WhichField;
-                    Ok(self.say(format!("{} {}.", w[5], form.fields.len())))
+                    Ok(self.say(format!("{which_field} {}.", form.fields.len())))
                 }
                 _ => self.review(form, lang),
             },
-            State::WhichField => match spoken_number(said).filter(|n| (1..=form.fields.len()).contains(n)) {
-                Some(n) => {
-                    self.correcting = true;
-                    self.state = State::Asking(n - 1);
-                    Ok(self.ask(form, lang, n - 1, ""))
+            State::WhichField => {
+                match spoken_number(said, lang.languages).filter(|n| (1..=form.fields.len()).contains(n)) {
+                    Some(n) => {
+                        self.correcting = true;
+                        self.state = State::Asking(n - 1);
+                        Ok(self.ask(form, lang, n - 1, ""))
+                    }
+                    None => Ok(self.say(format!("{not_understood} {which_field} {}.", form.fields.len()))),
                 }
-                None => Ok(self.say(format!("{} {} {}.", w[2], w[5], form.fields.len()))),
-            },
+            }
         }
     }
 
@@ -242,19 +255,21 @@ impl FormWalk {
     }
 
     /// Reads the whole sheet back, numbered, and asks whether it is right.
-    fn review(&mut self, form: &Form, lang: &str) -> Result<Step, PaperworkError> {
+    fn review(&mut self, form: &Form, lang: &InLanguage) -> Result<Step, PaperworkError> {
         self.state = State::Review;
-        let w = words(lang);
+        let sheet = lang.word(|w| w.here_is_the_sheet.as_ref());
+        let is_everything_right = lang.word(|w| w.is_everything_right.as_ref());
         let lines: Vec<String> =
             self.render(form, lang)?.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
         let numbered: Vec<String> =
             lines.iter().take(form.fields.len()).enumerate().map(|(i, line)| format!("{}. {line}", i + 1)).collect();
-        Ok(self.say(format!("{} {} {}", w[3], numbered.join(" "), w[4])))
+        Ok(self.say(format!("{sheet} {} {is_everything_right}", numbered.join(" "))))
     }
 
     /// The form's document in `lang` (else French, else any), filled in.
-    fn render(&self, form: &Form, lang: &str) -> Result<String, PaperworkError> {
-        let template = in_lang(&form.document.template, lang)
+    fn render(&self, form: &Form, lang: &InLanguage) -> Result<String, PaperworkError> {
+        let template = lang
+            .text_in(&form.document.template)
             .ok_or_else(|| PaperworkError::Template(format!("{} has no document template", form.id)))?;
         let mut context: BTreeMap<&str, String> = self.answers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         context.insert("today", today());
@@ -264,34 +279,41 @@ impl FormWalk {
     }
 
     /// Writes the filled sheet as text and as JSON beside it, and records the export.
-    fn export(&mut self, form: &Form, lang: &str, store: &Store, dir: &Path) -> Result<Step, PaperworkError> {
+    fn export(&mut self, form: &Form, lang: &InLanguage, store: &Store, dir: &Path) -> Result<Step, PaperworkError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| PaperworkError::Export { path, source }
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let base = lang.split('-').next().unwrap_or(lang);
-        let title = in_lang(&form.document.title, lang);
+        let title = lang.text_in(&form.document.title);
         let text_path = dir.join(format!("{}-{}.txt", self.form_id, self.draft));
         let text = format!("{}\n{}\n", title.map_or("", String::as_str), self.render(form, lang)?);
         write_synced(&text_path, text.as_bytes()).map_err(io(&text_path))?;
         let json_path = dir.join(format!("{}-{}.json", self.form_id, self.draft));
-        let record = json!({ "form": self.form_id, "lang": lang, "date": today(), "answers": self.answers });
+        let record =
+            json!({ "form": self.form_id, "lang": lang.tag.to_string(), "date": today(), "answers": self.answers });
         let pretty = serde_json::to_string_pretty(&record).expect("a JSON value serializes");
         write_synced(&json_path, pretty.as_bytes()).map_err(io(&json_path))?;
-        // The printable sheet: in the person's language when it is written in
-        // Latin letters, else from the French template (see `documents`).
-        let latin = !matches!(base, "ar" | "ary") || lang.ends_with("-Latn");
-        let print_lang = if latin { lang } else { "fr" };
-        let print_title = in_lang(&form.document.title, print_lang);
+        // The printable sheet: in the person's language unless it is written in
+        // Arabic letters, which the PDF cannot shape; then from the French
+        // template (see `documents`).
+        let print_lang = match lang.tag.script {
+            Script::Arab => InLanguage { tag: lang.last_resort(), ..*lang },
+            _ => *lang,
+        };
+        let print_title = print_lang.text_in(&form.document.title);
         let lines: Vec<String> =
-            self.render(form, print_lang)?.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+            self.render(form, &print_lang)?.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
         let pdf_path = dir.join(format!("{}-{}.pdf", self.form_id, self.draft));
         write_pdf(print_title.map_or("", String::as_str), &lines, &pdf_path)?;
         store.record_export(self.draft, "text", &text_path)?;
         store.record_export(self.draft, "json", &json_path)?;
         store.record_export(self.draft, "pdf", &pdf_path)?;
-        Ok(Step { text: words(lang)[6].to_string(), exported: vec![text_path, json_path, pdf_path], done: true })
+        Ok(Step {
+            text: lang.word(|w| w.sheet_ready.as_ref()).to_string(),
+            exported: vec![text_path, json_path, pdf_path],
+            done: true,
+        })
     }
 }
 
@@ -324,22 +346,14 @@ pub fn extract(lm: &mut LanguageModel, field: &Field, question: &str, said: &str
     })
 }
 
-/// The text for `lang` (`ary-Latn`), else its base language (`ary`), else
-/// French, else any.
-fn in_lang<'m>(texts: &'m BTreeMap<String, String>, lang: &str) -> Option<&'m String> {
-    let base = lang.split('-').next().unwrap_or(lang);
-    texts.get(lang).or_else(|| texts.get(base)).or_else(|| texts.get("fr")).or_else(|| texts.values().next())
-}
-
 fn today() -> String {
     jiff::Zoned::now().date().to_string()
 }
 
-/// A number said as digits or as a word (1–12 in French, English, Arabic, Darija).
 /// Whether `value` comes from what was said: each of its words and numbers is
 /// in the utterance (numbers without leading zeros: "03" is "3"), or the value
 /// is a number the utterance says in words ("douze membres" → 12).
-pub fn said_in(value: &str, said: &str) -> bool {
+pub fn said_in(value: &str, said: &str, languages: &Languages) -> bool {
     let tokens = |text: &str| -> Vec<String> {
         crate::corpus::normalize::fold(text)
             .split(|c: char| !c.is_alphanumeric())
@@ -356,33 +370,18 @@ pub fn said_in(value: &str, said: &str) -> bool {
     let heard = tokens(said);
     let copied = tokens(value);
     let all_copied = !copied.is_empty() && copied.iter().all(|t| heard.contains(t));
-    all_copied || value.parse::<usize>().is_ok_and(|number| spoken_number(said) == Some(number))
+    all_copied || value.parse::<usize>().is_ok_and(|number| spoken_number(said, languages) == Some(number))
 }
 
-pub fn spoken_number(said: &str) -> Option<usize> {
+/// A number said as digits or as a word of any language's `[numbers]`
+/// ("douze", "joj").
+pub fn spoken_number(said: &str, languages: &Languages) -> Option<usize> {
     let folded = crate::corpus::normalize::fold(said);
     let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
     if !digits.is_empty() {
         return digits.parse().ok();
     }
-    const WORDS: [&[&str]; 12] = [
-        &["un", "une", "one", "واحد", "wahed"],
-        &["deux", "two", "اثنان", "اثنين", "جوج", "joj"],
-        &["trois", "three", "ثلاثه", "تلاته", "tlata"],
-        &["quatre", "four", "اربعه", "reb3a"],
-        &["cinq", "five", "خمسه", "khamsa"],
-        &["six", "ستة", "سته", "setta"],
-        &["sept", "seven", "سبعه", "seb3a"],
-        &["huit", "eight", "ثمانيه", "تمنيه", "tmenya"],
-        &["neuf", "nine", "تسعه", "tes3od"],
-        &["dix", "ten", "عشره", "3achra"],
-        &["onze", "eleven", "حداش", "7dach"],
-        &["douze", "twelve", "طناش", "tnach"],
-    ];
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .find_map(|word| WORDS.iter().position(|forms| forms.iter().any(|f| crate::corpus::normalize::fold(f) == word)))
-        .map(|i| i + 1)
+    folded.split(|c: char| !c.is_alphanumeric()).find_map(|word| languages.number(word))
 }
 
 #[cfg(test)]
@@ -391,6 +390,8 @@ mod tests {
 
     #[test]
     fn a_value_counts_only_when_it_was_said() {
+        let languages = Languages::built_in();
+        let said_in = |value, said| said_in(value, said, &languages);
         assert!(said_in("Tifawt", "Notre coopérative s'appelle Tifawt"));
         assert!(said_in("2026-03-21", "le 21/03/2026"));
         assert!(said_in("12", "nous sommes douze membres"));

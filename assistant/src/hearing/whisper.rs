@@ -61,13 +61,8 @@ fn around_speech(samples: &[f32]) -> Cow<'_, [f32]> {
     }
 }
 
-/// Whisper's language for a kiosk language: Darija is heard as Arabic;
-/// `None` for languages Whisper does not know.
+/// Whisper's language for a kiosk language (`whisper` in its file): Darija
+/// is heard as Arabic; `None` for languages Whisper does not know.
 pub fn whisper_language(lang: &LangTag) -> Option<String> {
-    match lang.language {
-        "en" => Some("en".into()),
-        "fr" => Some("fr".into()),
-        "ar" | "ary" => Some("ar".into()),
-        _ => None,
-    }
+    crate::corpus::languages::known(&lang.language)?.whisper.clone()
 }

@@ -391,3 +391,31 @@ fn perturbed(samples: &[f32], factor: f32) -> Vec<f32> {
     out.extend(resampler.finish().unwrap_or_default());
     out
 }
+
+/// What is enrolled in a language: its words and who said them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Enrolled {
+    pub words: Vec<String>,
+    pub speakers: std::collections::BTreeSet<String>,
+    pub recordings: usize,
+}
+
+/// The words enrolled under `DIR/LANG` (not the other words or background
+/// sounds) and their speakers, from the file names: nothing is decoded.
+pub fn enrolled(dir: &Path, lang: &str) -> Result<Enrolled, KeywordError> {
+    let mut enrolled = Enrolled::default();
+    for word_dir in subfolders(&dir.join(lang))? {
+        let word = word_dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if word == OTHER || word == detector::BACKGROUND {
+            continue;
+        }
+        let files = wav_files(&word_dir)?;
+        if files.is_empty() {
+            continue;
+        }
+        enrolled.recordings += files.len();
+        enrolled.speakers.extend(files.iter().map(|path| speaker_of(path)));
+        enrolled.words.push(word);
+    }
+    Ok(enrolled)
+}

@@ -13,7 +13,7 @@ use jiff::civil::Date;
 
 use crate::audio::{load_audio, AudioError};
 use crate::corpus::entry::{Lesson, LessonItem};
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, LangTag, Languages};
 use crate::keywords::features::Mfcc;
 use crate::keywords::{vad, KeywordError};
 use crate::speech::{synthesize, SpeechError, NORMAL_RATE};
@@ -162,7 +162,7 @@ impl<'a> Practice<'a> {
         let before = self.store.progress(self.learner, &key)?;
         let progress = schedule::review(before.as_ref(), score.right, score.score, today);
         self.store.save_progress(self.learner, &key, &progress)?;
-        let feedback = feedback(&self.lesson.language, score.right, self.spoken(index));
+        let feedback = feedback(&self.corpus.languages, &self.lesson.language, score.right, self.spoken(index));
         Ok(Attempt {
             item: item.text.clone(),
             heard_instead_text: score.heard_instead.map(|i| self.lesson.items[i].text.clone()),
@@ -173,17 +173,19 @@ impl<'a> Practice<'a> {
     }
 }
 
-/// Encouragement, in the lesson's language where the kiosk has words for it
-/// (Darija gets Arabic; the others French until speakers record their own).
-fn feedback(lang: &str, right: bool, spoken: &str) -> String {
-    match (lang.split('-').next().unwrap_or(lang), right) {
-        ("en", true) => "Well done, that's right!".into(),
-        ("en", false) => format!("Almost! Listen again, then repeat: {spoken}"),
-        ("ar" | "ary", true) => "أحسنت، هذا صحيح!".into(),
-        ("ar" | "ary", false) => format!("تقريبا! استمع مرة أخرى، ثم كرر: {spoken}"),
-        (_, true) => "Bravo, c'est juste !".into(),
-        (_, false) => format!("Presque ! Écoutez encore, puis répétez : {spoken}"),
-    }
+/// Encouragement, in the lesson's language where its file has words for it
+/// (`[lesson] right`, `almost`), else in its fallbacks (Darija gets Arabic;
+/// the others French until speakers write their own).
+fn feedback(languages: &Languages, lang: &str, right: bool, spoken: &str) -> String {
+    // A lesson in a language no file defines gets a complete language's words.
+    let complete = || languages.iter().find(|l| l.fallback.is_none()).map(|l| l.tag());
+    let Some(tag) = lang.parse::<LangTag>().ok().or_else(complete) else { return spoken.to_string() };
+    let pick = |language: &'_ crate::corpus::Language| match right {
+        true => language.lesson.right.clone(),
+        false => language.lesson.almost.clone(),
+    };
+    let (text, _) = languages.find(&tag, pick).expect("every language's fallbacks hold the lesson feedback");
+    text.replace("{item}", spoken)
 }
 
 /// The cache of synthesized model recordings under the data directory.

@@ -28,13 +28,6 @@ use crate::speech::sentence_end;
 /// Share of a sentence's content words that must be in the source text.
 const MIN_SUPPORT: f64 = 0.6;
 
-/// The languages the default models write well enough to be trusted with a
-/// rewrite (and that the kiosk can check: the other kiosk languages' texts are
-/// machine drafts already).
-pub fn can_simplify(lang: &str) -> bool {
-    matches!(lang, "fr" | "ar" | "en")
-}
-
 fn instructions(lang: &str) -> &'static str {
     match lang {
         "fr" => {
@@ -54,7 +47,8 @@ only the rewritten text."
     }
 }
 
-/// A rewrite of `text` (in `lang`, one of [`can_simplify`]'s) in the sentences
+/// A rewrite of `text` (in `lang`, a language whose file says `simplify = true`:
+/// the default models write it well enough to be trusted) in the sentences
 /// that passed the check, each handed to `on_sentence` as soon as it is
 /// known to be part of the rewrite. Empty when there is no rewrite: the first
 /// sentence failed, or every sentence was the text's own.

@@ -1,6 +1,7 @@
 //! Speech out: recorded clips first; otherwise espeak-ng for the languages it
-//! speaks acceptably (English, French, Arabic — Darija is read with the Arabic
-//! voice); otherwise no audio, and the caller says so.
+//! speaks acceptably (those whose file names a voice: English, French, Arabic
+//! — Darija is read with the Arabic voice); otherwise no audio, and the caller
+//! says so.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,14 +15,11 @@ pub enum SpeechError {
     Espeak { path: PathBuf, message: String },
 }
 
-/// espeak-ng's voice for a language tag, if it has a usable one.
-pub fn espeak_voice(lang: &str) -> Option<&'static str> {
-    match lang.split('-').next().unwrap_or(lang) {
-        "en" => Some("en-us"),
-        "fr" => Some("fr"),
-        "ar" | "ary" => Some("ar"),
-        _ => None,
-    }
+/// espeak-ng's voice for a language tag, if it has a usable one (`espeak` in
+/// the language's file, `corpora/languages/LANG.toml`).
+pub fn espeak_voice(lang: &str) -> Option<String> {
+    let tag = lang.parse::<crate::corpus::LangTag>().ok()?;
+    crate::corpus::languages::known(&tag.language)?.espeak.clone()
 }
 
 /// Normal speaking rate, words per minute; "slower" lowers it step by step.
@@ -40,8 +38,8 @@ pub trait Voice {
     fn synthesize(&self, text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError>;
 }
 
-/// espeak-ng, run as a program: English, French and Arabic (Darija read with
-/// the Arabic voice).
+/// espeak-ng, run as a program, for the languages whose file names a voice
+/// (`espeak` in `corpora/languages/LANG.toml`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EspeakNg;
 
@@ -61,7 +59,7 @@ impl Voice for EspeakNg {
 pub fn synthesize(text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError> {
     let Some(voice) = espeak_voice(lang) else { return Ok(false) };
     let mut child = Command::new("espeak-ng")
-        .args(["-v", voice, "-s", &rate.to_string(), "--stdin", "-w"])
+        .args(["-v", &voice, "-s", &rate.to_string(), "--stdin", "-w"])
         .arg(out)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
