@@ -9,6 +9,7 @@
 //! `_other` holds words that are *not* keywords, used only to measure false
 //! accepts ([`eval`]).
 
+pub mod augment;
 pub mod detector;
 pub mod dtw;
 pub mod embedding;
@@ -21,6 +22,7 @@ pub mod vad;
 use std::path::{Path, PathBuf};
 
 use crate::audio::{load_audio, AudioError};
+use augment::perturbed;
 use features::{FeatureExtractor, Features};
 
 /// The folder of recordings that are not keywords.
@@ -375,17 +377,4 @@ fn nearest_mean(distances: impl Iterator<Item = f32>) -> Option<f32> {
     distances.sort_by(f32::total_cmp);
     let kept = &distances[..distances.len().min(NEAREST_PER_WORD)];
     Some(kept.iter().sum::<f32>() / kept.len() as f32)
-}
-
-/// The recording played `factor` times faster: formants and pitch move up by
-/// that factor, as between a taller and a shorter speaker (Kaldi's speed
-/// perturbation).
-fn perturbed(samples: &[f32], factor: f32) -> Vec<f32> {
-    let from = (crate::audio::SAMPLE_RATE as f32 * factor).round() as u32;
-    let Ok(mut resampler) = crate::audio::StreamResampler::new(from, crate::audio::SAMPLE_RATE) else {
-        return samples.to_vec();
-    };
-    let mut out = resampler.push(samples).unwrap_or_default();
-    out.extend(resampler.finish().unwrap_or_default());
-    out
 }
