@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::audio::microphone::{DeviceError, Microphone};
 use crate::audio::push_to_talk::{Key, Keyboard, TalkGate};
+use crate::audio::vad::Endpointer;
 use crate::dialogue::{Dialogue, Reply};
-use crate::keywords::vad::Endpointer;
 use crate::speech::playback::Speaker;
 use crate::speech::synthesize;
 

@@ -9,8 +9,7 @@
 
 use rand::Rng;
 
-use super::vad;
-use crate::audio::{StreamResampler, SAMPLE_RATE};
+use crate::audio::{vad, StreamResampler, SAMPLE_RATE};
 
 /// Silence put around each recording before noise is added, so that the
 /// voice-activity detection has to find the word in the noise.

@@ -1,9 +1,9 @@
 //! Spoken keywords in any language, recognised by example: a few recordings of
 //! each word by local speakers are the whole model. A new utterance is cut to
-//! its speech ([`vad`]), turned into MFCCs ([`features`]), aligned with every
-//! recording by dynamic time warping ([`dtw`]) and given the nearest word — or
-//! rejected when even the nearest is too far, so that a word outside the
-//! vocabulary is not forced onto one inside it.
+//! its speech ([`crate::audio::vad`]), turned into MFCCs ([`features`]),
+//! aligned with every recording by dynamic time warping ([`dtw`]) and given the
+//! nearest word — or rejected when even the nearest is too far, so that a word
+//! outside the vocabulary is not forced onto one inside it.
 //!
 //! Recordings live as `DIR/LANG/WORD/SPEAKER-N.wav` (16 kHz mono); the folder
 //! `_other` holds words that are *not* keywords, used only to measure false
@@ -17,11 +17,10 @@ pub mod encoder;
 pub mod enroll;
 pub mod eval;
 pub mod features;
-pub mod vad;
 
 use std::path::{Path, PathBuf};
 
-use crate::audio::{load_audio, AudioError};
+use crate::audio::{load_audio, vad, AudioError};
 use augment::perturbed;
 use features::{FeatureExtractor, Features};
 
