@@ -8,6 +8,7 @@
 //! clip or a live stream.
 
 pub mod decode;
+pub mod filterbank;
 pub mod microphone;
 pub mod push_to_talk;
 pub mod resample;
