@@ -2,7 +2,7 @@
 //!
 //! The voice path runs through one module per stage:
 //! [`audio`] (decode, resample) → [`asr`] (log-mel, Whisper) → understanding and
-//! skills → speech out. What Awal may say lives in [`corpus`] (governed, cited
+//! [`skills`] → speech out. What Awal may say lives in [`corpus`] (governed, cited
 //! content and forms, searchable across scripts). Around it: [`models`] (manifest, fetch, verify, convert),
 //! [`config`] (the `awal.toml` file and data locations) and [`doctor`] (what this
 //! machine can do). The `awal` binary is a thin command line over this library.
@@ -19,5 +19,6 @@ pub mod kiosk;
 pub mod literacy;
 pub mod lm;
 pub mod models;
+pub mod skills;
 pub mod speech;
 pub mod store;
