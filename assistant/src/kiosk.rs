@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use crate::audio::devices::{Playback, SoundDevices};
 use crate::audio::microphone::DeviceError;
 use crate::audio::push_to_talk::{Key, Keyboard, TalkGate};
+use crate::audio::vad::Endpointer;
 use crate::conversation::{Conversation, Input};
-use crate::keywords::vad::Endpointer;
 
 #[derive(Debug, Clone)]
 pub struct KioskOptions {

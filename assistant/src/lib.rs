@@ -2,8 +2,9 @@
 //!
 //! The voice path runs through one module per stage:
 //! [`audio`] (decode, resample, devices) → [`hearing`] ([`asr`] Whisper, or
-//! [`keywords`]) → [`conversation`] ([`dialogue`] and its skills) → [`speech`]
-//! (voices). [`kiosk`] runs the conversation on the microphone and speaker. What Awal may say lives in [`corpus`] (governed, cited
+//! [`keywords`]) → [`conversation`] ([`dialogue`] and the [`skills`]) →
+//! [`speech`] (voices). [`kiosk`] runs the conversation on the microphone and
+//! speaker. What Awal may say lives in [`corpus`] (governed, cited
 //! content and forms, searchable across scripts). Around it: [`models`] (manifest, fetch, verify, convert),
 //! [`config`] (the `awal.toml` file and data locations) and [`doctor`] (what this
 //! machine can do). The `awal` binary is a thin command line over this library.
@@ -23,5 +24,6 @@ pub mod literacy;
 pub mod lm;
 pub mod models;
 pub mod readiness;
+pub mod skills;
 pub mod speech;
 pub mod store;

@@ -141,7 +141,7 @@ fn passages(ids: &[&str]) -> Vec<(String, String)> {
 
 #[test]
 fn grounded_answers_cite_a_given_passage_or_refuse() {
-    use awal::lm::grounded::{answer, Grounded, Passage};
+    use awal::skills::grounded::{answer, Grounded, Passage};
     let mut model = load("qwen2.5-0.5b-instruct-q4km");
     let texts = passages(&["ma-rights-minimum-wage", "ma-rights-maternity-leave", "ma-rights-annual-leave"]);
     let given: Vec<Passage> = texts.iter().map(|(id, text)| Passage { id, text }).collect();

@@ -18,10 +18,11 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use awal::config::Config;
+use awal::keywords::augment::noisy;
 use awal::keywords::detector::{load_background, Detector, Embedder};
 use awal::keywords::embedding::{SpeechEmbedding, SPEECH_EMBEDDING};
 use awal::keywords::encoder::WhisperFeatures;
-use awal::keywords::eval::{filler_labels, noisy};
+use awal::keywords::eval::filler_labels;
 use awal::keywords::features::{FeatureExtractor, Mfcc};
 use awal::keywords::{load_examples, Vocabulary};
 use awal::models::ModelStore;

@@ -4,14 +4,17 @@
 //! [`decode::AudioDecoder`] streams any file symphonia reads (WAV, FLAC, MP3,
 //! Ogg/Vorbis, M4A/AAC, MKV/WebM…) in bounded memory; [`load_audio`] collects
 //! a whole file. Files whose samples are not finite, or that hold no audio, are
-//! errors that name the file.
+//! errors that name the file. [`vad`] finds where speech starts and ends, in a
+//! clip or a live stream.
 
 pub mod decode;
 pub mod devices;
+pub mod filterbank;
 pub mod microphone;
 pub mod playback;
 pub mod push_to_talk;
 pub mod resample;
+pub mod vad;
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@
 use std::io::BufRead;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 
-use crate::keywords::vad::Endpointer;
+use super::vad::Endpointer;
 
 /// Cuts a 16 kHz mono stream into turns.
 pub struct TalkGate {

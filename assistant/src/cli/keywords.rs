@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use awal::audio::microphone::Microphone;
+use awal::audio::vad::Endpointer;
 use awal::audio::{load_audio, AudioDecoder, Recording, SAMPLE_RATE};
 use awal::keywords::detector::{load_background, Background, Detector, Embedder};
 use awal::keywords::embedding::{SpeechEmbedding, SPEECH_EMBEDDING};
@@ -13,7 +14,6 @@ use awal::keywords::encoder::WhisperFeatures;
 use awal::keywords::enroll::{check, keep, valid_word};
 use awal::keywords::eval::{leave_one_speaker_out, Trained};
 use awal::keywords::features::{FeatureExtractor, Mfcc};
-use awal::keywords::vad::Endpointer;
 use awal::keywords::{load_examples, KeywordError, Vocabulary, OTHER};
 
 use super::{print_json, Session};

@@ -28,7 +28,8 @@ use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
 use crate::corpus::lang::{LangTag, Script};
 use crate::corpus::search::{Index, Query};
 use crate::corpus::{Corpus, Form, Languages};
-use crate::lm::{simplify, LanguageModel};
+use crate::lm::LanguageModel;
+use crate::skills::simplify;
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
 pub use commands::{command, Command};
@@ -502,7 +503,7 @@ impl<'c> Dialogue<'c> {
     }
 
     /// The last answer in the model's simpler words, sentence by sentence,
-    /// each carried by the entry's text (`lm::simplify`) and handed to `ahead`
+    /// each carried by the entry's text (`skills::simplify`) and handed to `ahead`
     /// as soon as it is, after the notice that the machine wrote them; then
     /// the entry's sources. Without a model, in a language it does not write,
     /// or when no sentence holds up: the answer again, more slowly.

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, WeightPrecision};
 use crate::corpus::LangTag;
-use crate::keywords::vad::speech_span;
+use crate::audio::vad::speech_span;
 use crate::models::ModelStore;
 
 use super::{Hearing, HearingError};

@@ -18,9 +18,10 @@ use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use super::augment::{noisy, perturbed};
 use super::embedding::SpeechEmbedding;
 use super::features::{FeatureExtractor, Features};
-use super::{eval, perturbed, speaker_of, speech_with_context, wav_files, Example, KeywordError, OTHER};
+use super::{speaker_of, speech_with_context, wav_files, Example, KeywordError, OTHER};
 use crate::audio::load_audio;
 
 /// The folder of background speech, under the language's folder.
@@ -141,7 +142,7 @@ impl Detector {
                             true => example.samples.clone(),
                             false => perturbed(&example.samples, *speed),
                         };
-                        eval::noisy(&samples, *snr, rng)
+                        noisy(&samples, *snr, rng)
                     };
                     if let Some(row) = embedder.vector(&example.path, s * EXAMPLE_NOISE.len() + n, make)? {
                         rows.push(row);
@@ -152,7 +153,7 @@ impl Detector {
         }
         for recording in background {
             for (n, snr) in BACKGROUND_NOISE.iter().enumerate() {
-                let make = |rng: &mut StdRng| eval::noisy(&recording.samples, *snr, rng);
+                let make = |rng: &mut StdRng| noisy(&recording.samples, *snr, rng);
                 if let Some(row) = embedder.vector(&recording.path, n, make)? {
                     rows.push(row);
                     labels.push(none);

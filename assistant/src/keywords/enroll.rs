@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{vad, KeywordError};
-use crate::audio::{Recording, SAMPLE_RATE};
+use super::KeywordError;
+use crate::audio::{vad, Recording, SAMPLE_RATE};
 
 /// Shortest speech that can be a word, the detector's 2 × 50 ms margins
 /// included (espeak-ng's "un" at 200 words a minute is 0.19 s with them).

@@ -6,15 +6,12 @@
 use std::time::Instant;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
+use super::augment::noisy;
 use super::detector::{Background, Detector, Embedder};
 use super::features::FeatureExtractor;
-use super::{vad, Decision, Example, KeywordError, Vocabulary, OTHER};
-
-/// Silence put around each test recording before noise is added, so that the
-/// voice-activity detection has to find the word in the noise.
-const PAD_S: f32 = 0.3;
+use super::{Decision, Example, KeywordError, Vocabulary, OTHER};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -137,22 +134,4 @@ pub fn leave_one_speaker_out(
         latency_ms_max: latencies.iter().copied().fold(0.0, f32::max),
         decisions,
     })
-}
-
-/// The recording padded with silence and, for `Some(snr)`, white noise at that
-/// ratio to the power of its speech.
-pub fn noisy(samples: &[f32], snr_db: Option<f32>, rng: &mut impl Rng) -> Vec<f32> {
-    let pad = vec![0.0; (PAD_S * 16_000.0) as usize];
-    let mut out: Vec<f32> = pad.iter().chain(samples).chain(&pad).copied().collect();
-    let Some(snr_db) = snr_db else { return out };
-    let span = vad::speech_span(samples).unwrap_or(0..samples.len());
-    let speech = &samples[span];
-    let power = speech.iter().map(|s| s * s).sum::<f32>() / speech.len().max(1) as f32;
-    let sigma = (power / 10f32.powf(snr_db / 10.0)).sqrt();
-    for sample in &mut out {
-        // Box–Muller: two uniforms give one standard normal.
-        let (u, v): (f32, f32) = (rng.random_range(f32::EPSILON..1.0), rng.random());
-        *sample += sigma * (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos();
-    }
-    out
 }

@@ -1,14 +1,15 @@
 //! Spoken keywords in any language, recognised by example: a few recordings of
 //! each word by local speakers are the whole model. A new utterance is cut to
-//! its speech ([`vad`]), turned into MFCCs ([`features`]), aligned with every
-//! recording by dynamic time warping ([`dtw`]) and given the nearest word — or
-//! rejected when even the nearest is too far, so that a word outside the
-//! vocabulary is not forced onto one inside it.
+//! its speech ([`crate::audio::vad`]), turned into MFCCs ([`features`]),
+//! aligned with every recording by dynamic time warping ([`dtw`]) and given the
+//! nearest word — or rejected when even the nearest is too far, so that a word
+//! outside the vocabulary is not forced onto one inside it.
 //!
 //! Recordings live as `DIR/LANG/WORD/SPEAKER-N.wav` (16 kHz mono); the folder
 //! `_other` holds words that are *not* keywords, used only to measure false
 //! accepts ([`eval`]).
 
+pub mod augment;
 pub mod detector;
 pub mod dtw;
 pub mod embedding;
@@ -16,11 +17,11 @@ pub mod encoder;
 pub mod enroll;
 pub mod eval;
 pub mod features;
-pub mod vad;
 
 use std::path::{Path, PathBuf};
 
-use crate::audio::{load_audio, AudioError};
+use crate::audio::{load_audio, vad, AudioError};
+use augment::perturbed;
 use features::{FeatureExtractor, Features};
 
 /// The folder of recordings that are not keywords.
@@ -377,19 +378,6 @@ fn nearest_mean(distances: impl Iterator<Item = f32>) -> Option<f32> {
     distances.sort_by(f32::total_cmp);
     let kept = &distances[..distances.len().min(NEAREST_PER_WORD)];
     Some(kept.iter().sum::<f32>() / kept.len() as f32)
-}
-
-/// The recording played `factor` times faster: formants and pitch move up by
-/// that factor, as between a taller and a shorter speaker (Kaldi's speed
-/// perturbation).
-fn perturbed(samples: &[f32], factor: f32) -> Vec<f32> {
-    let from = (crate::audio::SAMPLE_RATE as f32 * factor).round() as u32;
-    let Ok(mut resampler) = crate::audio::StreamResampler::new(from, crate::audio::SAMPLE_RATE) else {
-        return samples.to_vec();
-    };
-    let mut out = resampler.push(samples).unwrap_or_default();
-    out.extend(resampler.finish().unwrap_or_default());
-    out
 }
 
 /// What is enrolled in a language: its words and who said them.

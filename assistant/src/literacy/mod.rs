@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
-use crate::audio::{load_audio, AudioError};
+use crate::audio::{load_audio, vad, AudioError};
 use crate::corpus::entry::{Lesson, LessonItem};
 use crate::corpus::{Corpus, LangTag, Languages};
 use crate::keywords::features::Mfcc;
-use crate::keywords::{vad, KeywordError};
+use crate::keywords::KeywordError;
 use crate::speech::{synthesize, SpeechError, NORMAL_RATE};
 use crate::store::{Progress, Store, StoreError};
 use scoring::Score;

@@ -3,16 +3,16 @@
 //!
 //! The assistant uses the model to route requests, pull form values out of
 //! speech and simplify cited text — never to answer rights questions alone.
+//! Those uses are skills ([`crate::skills`]); this module knows nothing of the
+//! content or of speech.
 
 pub mod attention;
 pub mod generate;
-pub mod grounded;
 pub mod huge_pages;
 pub mod json;
 pub mod matrix;
 pub mod model;
 pub mod quant;
-pub mod simplify;
 pub mod tokenizer;
 
 use std::fs::File;

@@ -17,7 +17,7 @@ use half::f16;
 use memmap2::Mmap;
 use safetensors::{Dtype, SafeTensors};
 
-use crate::asr::mel::mel_filters;
+use crate::audio::filterbank::mel_filters;
 use crate::models::{ModelError, Result};
 
 pub const GGML_MAGIC: u32 = 0x6767_6d6c;

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{JsonGrammar, LanguageModel, LmError};
 use crate::corpus::normalize::tokens;
+use crate::lm::{JsonGrammar, LanguageModel, LmError};
 
 /// A retrieved passage, cited by `id`.
 #[derive(Debug, Clone, Copy)]

@@ -20,9 +20,9 @@
 
 use std::collections::HashSet;
 
-use super::{GenerationParams, LanguageModel, LmError};
 use crate::corpus::lang::LangTag;
 use crate::corpus::normalize::{fold, tokens};
+use crate::lm::{GenerationParams, LanguageModel, LmError};
 use crate::speech::sentence_end;
 
 /// Share of a sentence's content words that must be in the source text.
