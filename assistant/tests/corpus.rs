@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -91,19 +93,6 @@ fn a_corrupt_entry_is_skipped_and_the_rest_still_loads() {
     assert!(corpus.entries.contains_key("ma-rights-maternity-leave"));
     let hits = Index::build(&corpus).search(&Query { country: Some("MA"), ..Query::new("maternity leave") });
     assert_eq!(hits[0].id, "ma-rights-maternity-leave");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for item in std::fs::read_dir(from).unwrap() {
-        let path = item.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 #[test]

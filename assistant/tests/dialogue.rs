@@ -5,13 +5,11 @@
 
 mod common;
 
+use common::{copy_dir, corpus};
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
-}
 
 /// Runs a conversation; returns every turn (the welcome first) and stderr.
 fn simulate(lang: &str, corpus: &Path, turns: &[&str]) -> (Vec<Value>, String) {
@@ -153,19 +151,6 @@ fn corpus_copy() -> (tempfile::TempDir, PathBuf) {
     let copy = dir.path().join("corpora");
     copy_dir(&corpus(), &copy);
     (dir, copy)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Runs a conversation with its own data directory (store and exports);

@@ -7,13 +7,11 @@
 
 mod common;
 
+use common::corpus;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
-}
 
 /// Runs `awal kiosk` on `recordings` with its own data directory; returns the
 /// files it played, in order, and its log.

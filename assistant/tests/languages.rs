@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -48,19 +50,6 @@ fn corpus_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(dir.path().join(path), text).unwrap();
     }
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), &target).unwrap();
-        }
-    }
 }
 
 /// `awal ARGS` with its own data directory and the corpus at `corpus`; stdout.

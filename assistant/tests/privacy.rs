@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::corpus;
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
-}
+use std::path::{Path, PathBuf};
 
 /// Every file under `dir` but the store and the exports.
 fn other_files(dir: &Path) -> Vec<PathBuf> {

@@ -130,16 +130,7 @@ mod tests {
 mod reference_tests {
     //! Against the fixture written by `scripts/mel-reference` (NumPy + librosa).
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-        std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}; regenerate with scripts/mel-reference", path.display()))
-    }
-
-    fn floats(bytes: &[u8]) -> Vec<f32> {
-        bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-    }
+    use crate::audio::filterbank::reference::{fixture, floats};
 
     #[test]
     fn log_mel_matches_the_reference_within_1e_4() {

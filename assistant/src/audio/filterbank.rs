@@ -53,6 +53,7 @@ fn mel_to_hz(mel: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::reference::{fixture, floats};
     use super::*;
 
     #[test]
@@ -79,14 +80,19 @@ mod tests {
         let worst = ours.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(worst < 1e-6, "largest difference {worst}");
     }
+}
 
-    fn fixture(name: &str) -> Vec<u8> {
+/// The fixtures written by `scripts/mel-reference` (NumPy + librosa), for the
+/// filterbank's tests and the log-mel front end's.
+#[cfg(test)]
+pub(crate) mod reference {
+    pub fn fixture(name: &str) -> Vec<u8> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
         std::fs::read(&path)
             .unwrap_or_else(|e| panic!("{}: {e}; regenerate with scripts/mel-reference", path.display()))
     }
 
-    fn floats(bytes: &[u8]) -> Vec<f32> {
+    pub fn floats(bytes: &[u8]) -> Vec<f32> {
         bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
     }
 }

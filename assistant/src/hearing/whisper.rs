@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, WeightPrecision};
-use crate::corpus::LangTag;
 use crate::audio::vad::speech_span;
+use crate::corpus::LangTag;
 use crate::models::ModelStore;
 
 use super::{Hearing, HearingError};

@@ -97,6 +97,25 @@ pub fn front_center() -> PathBuf {
     path
 }
 
+/// The committed corpus (`corpora/` at the repository's root).
+pub fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
+}
+
+/// Copies the folder `from` into `to` (created), recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        let target = to.join(item.file_name());
+        if item.file_type().unwrap().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).unwrap();
+        }
+    }
+}
+
 /// The `awal` binary of this build, or the one `AWAL_TEST_BIN` names (a
 /// cross-built binary under emulation, or a copy that a concurrent build of
 /// another checkout sharing the target directory cannot replace mid-run).
