@@ -170,41 +170,7 @@ fn simulate_in(data: &Path, lang: &str, lm: &str, turns: &[&str]) -> Vec<Value> 
 #[test]
 fn a_cooperative_form_is_filled_corrected_once_and_exported() {
     let data = tempfile::tempdir().unwrap();
-    let turns = simulate_in(
-        data.path(),
-        "fr",
-        "none",
-        &[
-            "Comment créer une coopérative ?",
-            "oui",
-            "Tifawt",
-            "oui",
-            "agriculture",
-            "oui",
-            "douze",
-            "oui",
-            "cinq mille", // not understood: asked again
-            "5000 dirhams",
-            "oui",
-            "Fatima Amrani",
-            "non",
-            "Fatima Zahra Amrani",
-            "oui",
-            "BE 123456",
-            "oui",
-            "06 12 34 56 78",
-            "oui",
-            "Douar Tafraout, commune Ait Baha",
-            "oui",
-            "21/03/2026",
-            "oui",
-            "non",
-            "trois",
-            "15",
-            "oui", // correct the number of members
-            "oui",
-        ],
-    );
+    let turns = simulate_in(data.path(), "fr", "none", common::COOPERATIVE_WALK_FR);
     assert!(turns[1]["reply_text"].as_str().unwrap().contains("remplir la fiche"), "{}", turns[1]);
     assert!(turns[9]["reply_text"].as_str().unwrap().starts_with("Je n'ai pas compris"), "{}", turns[9]);
     let last = turns.last().unwrap();

@@ -45,29 +45,7 @@ fn a_typed_paperwork_walk_leaves_personal_data_in_the_store_and_exports_only() {
     let mut command = common::awal();
     command.arg("--data-dir").arg(data.path()).arg("--corpus-dir").arg(corpus());
     command.args(["simulate", "--json", "--lang", "fr", "--country", "MA", "--lm", "none"]);
-    for turn in [
-        "Comment créer une coopérative ?",
-        "oui",
-        "Tifawt",
-        "oui",
-        "agriculture",
-        "oui",
-        "douze",
-        "oui",
-        "5000 dirhams",
-        "oui",
-        "Fatima Zahra Amrani",
-        "oui",
-        "BE 123456",
-        "oui",
-        "06 12 34 56 78",
-        "oui",
-        "Douar Tafraout, commune Ait Baha",
-        "oui",
-        "21/03/2026",
-        "oui",
-        "oui",
-    ] {
+    for &turn in common::COOPERATIVE_WALK_FR {
         command.args(["--text", turn]);
     }
     let output = command.output().unwrap();

@@ -97,6 +97,40 @@ pub fn front_center() -> PathBuf {
     path
 }
 
+/// A cooperative's form filled in French, typed: a capital said in words
+/// and asked again, a name corrected after a "no", the number of members
+/// corrected at the end, then exported.
+pub const COOPERATIVE_WALK_FR: &[&str] = &[
+    "Comment créer une coopérative ?",
+    "oui",
+    "Tifawt",
+    "oui",
+    "agriculture",
+    "oui",
+    "douze",
+    "oui",
+    "cinq mille", // not understood: asked again
+    "5000 dirhams",
+    "oui",
+    "Fatima Amrani",
+    "non",
+    "Fatima Zahra Amrani",
+    "oui",
+    "BE 123456",
+    "oui",
+    "06 12 34 56 78",
+    "oui",
+    "Douar Tafraout, commune Ait Baha",
+    "oui",
+    "21/03/2026",
+    "oui",
+    "non",
+    "trois",
+    "15",
+    "oui", // correct the number of members
+    "oui",
+];
+
 /// The committed corpus (`corpora/` at the repository's root).
 pub fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")
