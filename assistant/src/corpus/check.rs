@@ -252,9 +252,10 @@ fn check_language(language: &Language, report: &mut Report) {
     report.review("language", &language.review);
     let scripts = language.scripts();
     let names = scripts.iter().map(Script::to_string).collect::<Vec<_>>().join(" or ");
+    // Placeholders are the kiosk's, not the language's: `{number}`.
+    let slot = regex::Regex::new(r"\{[a-z]+\}").expect("a valid pattern");
     for (what, word) in languages::words(language) {
-        // Placeholders are the kiosk's, not the language's: `{number}`.
-        let said = regex::Regex::new(r"\{[a-z]+\}").expect("a valid pattern").replace_all(word, "");
+        let said = slot.replace_all(word, "");
         let counts = ScriptCounts::of(&said);
         if !scripts.iter().any(|script| counts.is_written_in(*script)) {
             let found = counts.dominant().map_or("no letters".to_string(), |s| format!("mostly {s}"));
