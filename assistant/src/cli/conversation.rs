@@ -48,7 +48,7 @@ impl ConversationArgs {
 
     /// The content, the store and the chosen language model.
     pub fn resources(&self, session: &Session) -> anyhow::Result<Resources> {
-        let (resources, _problems) = Resources::load(&session.corpus_dir, &session.data_dir)?;
+        let resources = Resources::load(&session.corpus_dir, &session.data_dir)?;
         Ok(resources.with_model(super::lm::chosen_model(&self.lm, session)?))
     }
 

@@ -28,7 +28,7 @@ pub struct LessonArgs {
 }
 
 pub fn run(args: LessonArgs, session: &Session) -> anyhow::Result<ExitCode> {
-    let (resources, _problems) = Resources::load(&session.corpus_dir, &session.data_dir)?;
+    let resources = Resources::load(&session.corpus_dir, &session.data_dir)?;
     let (corpus, store) = (&resources.corpus, &resources.store);
     let mut practice = Practice::new(corpus, &args.lesson, store, &args.card, voice_dir(&session.data_dir))?;
     let today = args.today.unwrap_or_else(|| jiff::Zoned::now().date());

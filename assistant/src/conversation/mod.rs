@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::corpus::{Corpus, LangTag, Problem};
+use crate::corpus::{Corpus, LangTag};
 use crate::dialogue::{Dialogue, Reply};
 use crate::hearing::{Hearing, HearingError};
 use crate::lm::LanguageModel;
@@ -91,14 +91,14 @@ pub enum ResourceError {
 
 impl Resources {
     /// Loads the corpus from `corpus_dir` and opens the store in `data_dir`.
-    /// Broken entries are skipped (logged and returned): the rest still serves.
-    pub fn load(corpus_dir: &Path, data_dir: &Path) -> Result<(Self, Vec<Problem>), ResourceError> {
+    /// Broken entries are skipped and logged: the rest still serves.
+    pub fn load(corpus_dir: &Path, data_dir: &Path) -> Result<Self, ResourceError> {
         let (corpus, problems) = Corpus::load(corpus_dir)?;
         for problem in &problems {
             tracing::warn!("skipped {}: {}", problem.path.display(), problem.message);
         }
         let store = Store::open(&data_dir.join("awal.sqlite"))?;
-        Ok((Self { corpus, store, lm: None, data_dir: data_dir.to_path_buf() }, problems))
+        Ok(Self { corpus, store, lm: None, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn with_model(mut self, lm: Option<LanguageModel>) -> Self {
@@ -145,11 +145,6 @@ impl<'c> Conversation<'c> {
     pub fn keep_audio(mut self, keep: bool) -> Self {
         self.keep_audio = keep;
         self
-    }
-
-    /// The language the kiosk speaks now.
-    pub fn lang(&self) -> LangTag {
-        *self.dialogue.lang()
     }
 
     /// What the kiosk says when someone walks up, after a goodbye and after a quiet spell.

@@ -30,9 +30,6 @@ pub const SLOWEST_RATE: u32 = 90;
 /// today, neural voices later). Recorded clips are chosen before any voice,
 /// by the dialogue.
 pub trait Voice {
-    /// Whether it has a usable voice for `lang` (a language tag, e.g. `ary`).
-    fn speaks(&self, lang: &str) -> bool;
-
     /// Writes `text` spoken in `lang` at `rate` words per minute to `out`
     /// (WAV). `Ok(false)` when it has no voice for the language.
     fn synthesize(&self, text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError>;
@@ -44,10 +41,6 @@ pub trait Voice {
 pub struct EspeakNg;
 
 impl Voice for EspeakNg {
-    fn speaks(&self, lang: &str) -> bool {
-        espeak_voice(lang).is_some()
-    }
-
     fn synthesize(&self, text: &str, lang: &str, rate: u32, out: &Path) -> Result<bool, SpeechError> {
         synthesize(text, lang, rate, out)
     }
