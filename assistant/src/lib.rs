@@ -27,3 +27,4 @@ pub mod readiness;
 pub mod skills;
 pub mod speech;
 pub mod store;
+pub mod words;

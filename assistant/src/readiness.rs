@@ -12,9 +12,9 @@ use serde::Serialize;
 use crate::corpus::entry::ReviewStatus;
 use crate::corpus::languages::{Language, PHRASE_KEYS};
 use crate::corpus::Corpus;
-use crate::dialogue::phrases::Phrase;
 use crate::keywords::{enrolled, Enrolled, KeywordError};
 use crate::models::ModelStore;
+use crate::words::Phrase;
 
 /// How the kiosk hears a language.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -6,11 +6,11 @@
 
 mod common;
 
-use awal::lm::{GenerationParams, GgufFile, LanguageModel, LmError};
+use awal::lm::{GenerationParams, GgufFile, GgufModel, LmError};
 
-fn load(id: &str) -> LanguageModel {
+fn load(id: &str) -> GgufModel {
     let model = common::real_model(id);
-    LanguageModel::load(&GgufFile::find_in(&model.dir).unwrap()).unwrap()
+    GgufModel::load(&GgufFile::find_in(&model.dir).unwrap()).unwrap()
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn an_unknown_architecture_is_refused() {
     let mut file = std::fs::File::create(&path).unwrap();
     gguf_file::write(&mut file, &[("general.architecture", &architecture)], &[("encoder.conv1.weight", &weight)])
         .unwrap();
-    let err = LanguageModel::load(&path).err().unwrap();
+    let err = GgufModel::load(&path).err().unwrap();
     assert!(err.to_string().contains("architecture `whisper` is not supported"), "{err}");
 }
 
@@ -171,7 +171,7 @@ fn a_shared_prompt_prefix_is_computed_once_and_changes_nothing() {
     let texts = passages(&["ma-rights-minimum-wage", "ma-rights-maternity-leave", "ma-rights-working-hours"]);
     let system: String = texts.iter().map(|(id, text)| format!("[{id}] {text}\n")).collect();
     let mut model = load("qwen2.5-0.5b-instruct-q4km");
-    let prompt = |model: &LanguageModel, question: &str| {
+    let prompt = |model: &GgufModel, question: &str| {
         model.encode_prompt(&model.chat_prompt(&[("system", &system), ("user", question)]).unwrap()).unwrap()
     };
     let first = prompt(&model, "How long is maternity leave?");

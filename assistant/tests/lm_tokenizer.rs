@@ -80,6 +80,6 @@ fn truncated_gguf_is_a_clear_error() {
 fn gguf_cut_inside_its_weights_is_a_clear_error() {
     // The header is whole, the stacked q/k/v and gate/up weights of later layers are not.
     let (_dir, truncated) = cut_copy("qwen2.5-0.5b-instruct-q4km", "half.gguf", |len| len / 2);
-    let message = awal::lm::LanguageModel::load(&truncated).err().expect("half a model must not load").to_string();
+    let message = awal::lm::GgufModel::load(&truncated).err().expect("half a model must not load").to_string();
     assert!(message.contains("half.gguf") && message.contains("truncated"), "{message}");
 }

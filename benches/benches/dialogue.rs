@@ -17,7 +17,7 @@ use awal::audio::load_audio;
 use awal::config::Config;
 use awal::corpus::Corpus;
 use awal::dialogue::Dialogue;
-use awal::lm::{GgufFile, LanguageModel};
+use awal::lm::{GgufFile, GgufModel};
 use awal::models::ModelStore;
 use awal::speech::{first_sentence, synthesize};
 use awal::store::Store;
@@ -73,7 +73,7 @@ fn paperwork_turn(c: &mut Criterion) {
     let drafts = Store::open(&data.join("awal.sqlite")).expect("store");
     let lm_model =
         store.installed(&config.models.lm).expect("the language model is not installed: run `awal models fetch`");
-    let mut lm = LanguageModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
+    let mut lm = GgufModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
     let mut dialogue =
         Dialogue::new(&corpus, "en".parse().unwrap(), "MA").with_store(&drafts, &data).with_model(&mut lm);
     dialogue.respond("How do I create a cooperative?");
@@ -118,7 +118,7 @@ fn simpler_turn(c: &mut Criterion) {
     let (corpus, _) = Corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora")).expect("corpus");
     let lm_model =
         store.installed(&config.models.lm).expect("the language model is not installed: run `awal models fetch`");
-    let mut lm = LanguageModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
+    let mut lm = GgufModel::load(&GgufFile::find_in(&lm_model.dir).expect("gguf")).expect("load the LM");
     let mut dialogue = Dialogue::new(&corpus, "en".parse().unwrap(), "MA").with_model(&mut lm);
     dialogue.respond("How long is maternity leave?");
     let mut recognizer = load_recognizer(&model, Backend::Candle).expect("load");

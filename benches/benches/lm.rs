@@ -20,7 +20,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use awal::lm::model::Transformer;
-use awal::lm::{GgufFile, LanguageModel};
+use awal::lm::{GgufFile, GgufModel};
 use awal_benches::{lm_file, LM_IDS};
 
 /// 128 tokens of a typical grounded prompt: instructions and a passage.
@@ -42,7 +42,7 @@ fn load(c: &mut Criterion) {
     group.sample_size(10);
     for id in LM_IDS {
         let path = lm_file(id);
-        group.bench_function(format!("{id}/awal"), |b| b.iter(|| LanguageModel::load(&path).unwrap()));
+        group.bench_function(format!("{id}/awal"), |b| b.iter(|| GgufModel::load(&path).unwrap()));
         #[cfg(feature = "llama-cpp")]
         {
             let theirs = awal_benches::llama::Remote::loader(&path, 512);

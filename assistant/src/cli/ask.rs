@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
-use awal::lm::{GenerationParams, JsonGrammar, LanguageModel};
+use awal::lm::{GenerationParams, GgufModel, JsonGrammar};
 
 use super::{print_json, Session};
 
@@ -95,9 +95,9 @@ struct TokensPerSecond {
     generate: f64,
 }
 
-fn load(model: Option<String>, session: &Session) -> anyhow::Result<(String, LanguageModel)> {
+fn load(model: Option<String>, session: &Session) -> anyhow::Result<(String, GgufModel)> {
     let (id, path) = super::lm::model_file(model, session)?;
-    Ok((id, LanguageModel::load(&path)?))
+    Ok((id, GgufModel::load(&path)?))
 }
 
 pub fn ask(args: AskArgs, session: &Session) -> anyhow::Result<ExitCode> {

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use awal::corpus::check::{check, Severity};
 use awal::corpus::{stats, Corpus, Domain, Index, LangTag, Query};
 
-use awal::dialogue::phrases::{phrase, Phrase};
+use awal::words::{phrase, Phrase};
 
 use super::{print_json, Session};
 

@@ -56,13 +56,13 @@ pub fn run(command: LmCommand, session: &Session) -> anyhow::Result<ExitCode> {
 /// The GGUF file of `model`, or of the configured language model.
 /// The language model chosen by a `--lm` option: `default` (the configured
 /// one), `none`, or a model id.
-pub fn chosen_model(choice: &str, session: &Session) -> anyhow::Result<Option<awal::lm::LanguageModel>> {
+pub fn chosen_model(choice: &str, session: &Session) -> anyhow::Result<Option<awal::lm::GgufModel>> {
     let file = match choice {
         "none" => return Ok(None),
         "default" => model_file(None, session)?,
         id => model_file(Some(id.to_string()), session)?,
     };
-    Ok(Some(awal::lm::LanguageModel::load(&file.1)?))
+    Ok(Some(awal::lm::GgufModel::load(&file.1)?))
 }
 
 pub fn model_file(model: Option<String>, session: &Session) -> anyhow::Result<(String, PathBuf)> {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use awal::audio::load_audio;
 use awal::conversation::{Conversation, Input, Timings, Turn};
-use awal::dialogue::Skill;
+use awal::dialogue::SkillName;
 use awal::speech::EspeakNg;
 
 use super::conversation::ConversationArgs;
@@ -45,7 +45,7 @@ enum TurnInput {
 struct TurnOutput<'a> {
     turn: usize,
     transcript: Option<&'a str>,
-    skill: Skill,
+    skill: SkillName,
     reply_text: &'a str,
     reply_lang: &'a str,
     /// What says the reply, in order: its recordings, else one synthesized file.

@@ -77,7 +77,7 @@ impl Turn {
 pub struct Resources {
     pub corpus: Corpus,
     pub store: Store,
-    pub lm: Option<LanguageModel>,
+    pub lm: Option<Box<dyn LanguageModel>>,
     pub data_dir: PathBuf,
 }
 
@@ -101,8 +101,8 @@ impl Resources {
         Ok(Self { corpus, store, lm: None, data_dir: data_dir.to_path_buf() })
     }
 
-    pub fn with_model(mut self, lm: Option<LanguageModel>) -> Self {
-        self.lm = lm;
+    pub fn with_model(mut self, lm: Option<impl LanguageModel + 'static>) -> Self {
+        self.lm = lm.map(|lm| Box::new(lm) as Box<dyn LanguageModel>);
         self
     }
 
@@ -113,7 +113,7 @@ impl Resources {
         let dialogue = Dialogue::new(&self.corpus, first, country)
             .with_languages(languages)
             .with_store(&self.store, &self.data_dir);
-        match self.lm.as_mut() {
+        match self.lm.as_deref_mut() {
             Some(lm) => dialogue.with_model(lm),
             None => dialogue,
         }

@@ -109,7 +109,7 @@ impl SpokenName {
     }
 }
 
-/// The words that steer a conversation (`dialogue::commands`), as said.
+/// The words that steer a conversation (`words::commands`), as said.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommandWords {
@@ -130,7 +130,7 @@ pub struct CommandWords {
     pub no: Vec<String>,
 }
 
-/// What the form walk says around the fields (`dialogue::paperwork`).
+/// What the form walk says around the fields (`skills::paperwork`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PaperworkWords {
@@ -208,7 +208,7 @@ impl Language {
     }
 }
 
-/// The names of the kiosk's phrases, as in `dialogue::phrases::Phrase::key`
+/// The names of the kiosk's phrases, as in `words::phrases::Phrase::key`
 /// (a unit test there keeps the two the same).
 pub const PHRASE_KEYS: &[&str] = &[
     "welcome",

@@ -1,6 +1,6 @@
 //! Recordings of what the kiosk itself says, by speakers of each language:
 //! `phrases/LANG/NAME.wav` (or `.ogg`, `.opus`, `.mp3`, `.flac`) under the
-//! corpus, `NAME` as in [`crate::dialogue::phrases::Phrase::clip_name`]. A
+//! corpus, `NAME` as in [`crate::words::phrases::Phrase::clip_name`]. A
 //! recording that cannot be decoded or holds no sound is left out and reported,
 //! so the kiosk falls back to its text rather than playing nothing.
 

@@ -63,7 +63,7 @@ pub struct Generation {
 }
 
 /// A loaded model with its tokenizer and chat template.
-pub struct LanguageModel {
+pub struct GgufModel {
     pub tokenizer: GgufTokenizer,
     pub architecture: String,
     pub context_length: usize,
@@ -74,7 +74,7 @@ pub struct LanguageModel {
     pub load_ms: f64,
 }
 
-impl LanguageModel {
+impl GgufModel {
     pub fn load(path: &Path) -> Result<Self, LmError> {
         let started = Instant::now();
         let gguf = GgufFile::open(path)?;
@@ -255,7 +255,7 @@ impl LanguageModel {
     }
 }
 
-impl LanguageModel {
+impl GgufModel {
     /// Greedy decoding restricted to JSON that fits `grammar`: the result
     /// always parses. Returns the value and the text as generated.
     pub fn generate_json(&mut self, prompt: &[u32], grammar: &JsonGrammar) -> Result<(Value, String), LmError> {

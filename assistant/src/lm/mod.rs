@@ -1,10 +1,11 @@
-//! The small language model: GGUF files read with candle, and the tokenizer
-//! their metadata carries ([`tokenizer::GgufTokenizer`]).
+//! The small language model: what the skills ask of one ([`LanguageModel`]),
+//! and our engine for GGUF files read with candle ([`GgufModel`]), with the
+//! tokenizer their metadata carries ([`tokenizer::GgufTokenizer`]).
 //!
-//! The assistant uses the model to route requests, pull form values out of
-//! speech and simplify cited text — never to answer rights questions alone.
-//! Those uses are skills ([`crate::skills`]); this module knows nothing of the
-//! content or of speech.
+//! The assistant uses the model to pull form values out of speech and
+//! simplify cited text — never to answer rights questions alone. Those uses
+//! are skills ([`crate::skills`]); this module knows nothing of the content or
+//! of speech.
 
 pub mod attention;
 pub mod generate;
@@ -20,8 +21,9 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::Content;
+use serde_json::Value;
 
-pub use generate::{Generation, GenerationParams, LanguageModel};
+pub use generate::{Generation, GenerationParams, GgufModel};
 pub use json::JsonGrammar;
 pub use tokenizer::GgufTokenizer;
 
@@ -51,6 +53,49 @@ pub enum LmError {
     Schema(String),
     #[error("model computation failed: {0}")]
     Compute(String),
+}
+
+/// What the skills ask of a language model: text after a chat, streamed, and
+/// JSON held to a grammar. Messages are (role, content) pairs — `system`,
+/// `user` — put in the model's own chat template. Our GGUF engine
+/// ([`GgufModel`]) implements it; another engine plugs in here.
+pub trait LanguageModel {
+    /// What the model writes after `messages`, handed to `on_text` piece by
+    /// piece as soon as each is whole UTF-8; `on_text` returning false stops.
+    fn chat(
+        &mut self,
+        messages: &[(&str, &str)],
+        params: &GenerationParams,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation, LmError>;
+
+    /// The JSON value the model writes after `messages`, decoded greedily
+    /// and held to `grammar`: it always parses.
+    fn chat_json(&mut self, messages: &[(&str, &str)], grammar: &JsonGrammar) -> Result<Value, LmError>;
+
+    /// How many of the model's tokens `text` takes.
+    fn count_tokens(&self, text: &str) -> Result<usize, LmError>;
+}
+
+impl LanguageModel for GgufModel {
+    fn chat(
+        &mut self,
+        messages: &[(&str, &str)],
+        params: &GenerationParams,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation, LmError> {
+        let prompt = self.encode_prompt(&self.chat_prompt(messages)?)?;
+        self.generate(&prompt, params, on_text)
+    }
+
+    fn chat_json(&mut self, messages: &[(&str, &str)], grammar: &JsonGrammar) -> Result<Value, LmError> {
+        let prompt = self.encode_prompt(&self.chat_prompt(messages)?)?;
+        Ok(self.generate_json(&prompt, grammar)?.0)
+    }
+
+    fn count_tokens(&self, text: &str) -> Result<usize, LmError> {
+        Ok(self.tokenizer.encode(text, false, false)?.len())
+    }
 }
 
 /// A GGUF file's header: metadata and tensor index (the weights stay on disk).

@@ -43,7 +43,7 @@ to null. Never use knowledge outside the passages.";
 /// Answers `question` from `passages`, or refuses. The system prompt and the
 /// passages come first, so a follow-up question on the same passages reuses
 /// their cached keys and values.
-pub fn answer(model: &mut LanguageModel, question: &str, passages: &[Passage]) -> Result<Grounded, LmError> {
+pub fn answer(model: &mut dyn LanguageModel, question: &str, passages: &[Passage]) -> Result<Grounded, LmError> {
     if passages.is_empty() {
         return Ok(Grounded::Refusal);
     }
@@ -59,8 +59,7 @@ pub fn answer(model: &mut LanguageModel, question: &str, passages: &[Passage]) -
     let listed: String = passages.iter().map(|p| format!("[{}] {}\n\n", p.id, p.text.trim())).collect();
     let system = format!("{INSTRUCTIONS}\n\nPassages:\n\n{listed}");
     let user = format!("Question: {question}\nReply in JSON.");
-    let prompt = model.encode_prompt(&model.chat_prompt(&[("system", &system), ("user", &user)])?)?;
-    let (value, _) = model.generate_json(&prompt, &grammar)?;
+    let value = model.chat_json(&[("system", &system), ("user", &user)], &grammar)?;
     match (value["source"].as_str(), value["answer"].as_str()) {
         (Some(source), Some(text)) if supported(text, passages.iter().find(|p| p.id == source)) => {
             Ok(Grounded::Answer { text: text.trim().to_string(), source: source.to_string() })

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::commands::Command;
 use crate::corpus::form::{Field, FieldKind, Form};
 use crate::corpus::lang::Script;
 use crate::corpus::languages::{Languages, PaperworkWords};
@@ -16,6 +15,7 @@ use crate::corpus::LangTag;
 use crate::documents::{write_pdf, write_synced, DocumentError};
 use crate::lm::{JsonGrammar, LanguageModel, LmError};
 use crate::store::{Draft, Store, StoreError};
+use crate::words::{spoken_number, Command};
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
@@ -35,7 +35,7 @@ enum State {
 pub struct Desk<'a> {
     pub store: &'a Store,
     pub export_dir: &'a Path,
-    pub lm: Option<&'a mut LanguageModel>,
+    pub lm: Option<&'a mut dyn LanguageModel>,
 }
 
 /// Where a form walk stands. Saved answers live in the store's draft.
@@ -319,7 +319,12 @@ impl FormWalk {
 
 /// The value of `field` in what was said, by the language model's
 /// schema-constrained output; `None` when the answer does not contain one.
-pub fn extract(lm: &mut LanguageModel, field: &Field, question: &str, said: &str) -> Result<Option<String>, LmError> {
+pub fn extract(
+    lm: &mut dyn LanguageModel,
+    field: &Field,
+    question: &str,
+    said: &str,
+) -> Result<Option<String>, LmError> {
     let value = match field.kind {
         FieldKind::Integer | FieldKind::Money => json!({"type": ["integer", "null"]}),
         FieldKind::Choice => json!({"type": ["string", "null"], "enum": field.choices}),
@@ -337,8 +342,7 @@ pub fn extract(lm: &mut LanguageModel, field: &Field, question: &str, said: &str
                   {\"value\": \"5/6/2024\"}\n\
                   Question: How many members are there?\nAnswer: yes\n{\"value\": null}";
     let user = format!("Question: {question}\nAnswer: {said}\nReply in JSON.");
-    let prompt = lm.encode_prompt(&lm.chat_prompt(&[("system", system), ("user", &user)])?)?;
-    let (reply, _) = lm.generate_json(&prompt, &grammar)?;
+    let reply = lm.chat_json(&[("system", system), ("user", &user)], &grammar)?;
     Ok(match &reply["value"] {
         Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
         Value::Number(number) => Some(number.to_string()),
@@ -371,17 +375,6 @@ pub fn said_in(value: &str, said: &str, languages: &Languages) -> bool {
     let copied = tokens(value);
     let all_copied = !copied.is_empty() && copied.iter().all(|t| heard.contains(t));
     all_copied || value.parse::<usize>().is_ok_and(|number| spoken_number(said, languages) == Some(number))
-}
-
-/// A number said as digits or as a word of any language's `[numbers]`
-/// ("douze", "joj").
-pub fn spoken_number(said: &str, languages: &Languages) -> Option<usize> {
-    let folded = crate::corpus::normalize::fold(said);
-    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
-    if !digits.is_empty() {
-        return digits.parse().ok();
-    }
-    folded.split(|c: char| !c.is_alphanumeric()).find_map(|word| languages.number(word))
 }
 
 #[cfg(test)]

@@ -53,23 +53,21 @@ only the rewritten text."
 /// known to be part of the rewrite. Empty when there is no rewrite: the first
 /// sentence failed, or every sentence was the text's own.
 pub fn simplify(
-    model: &mut LanguageModel,
+    model: &mut dyn LanguageModel,
     text: &str,
     tag: &LangTag,
     mut on_sentence: impl FnMut(&str),
 ) -> Result<Vec<String>, LmError> {
     let source = Source::new(text, tag);
     let instructions = instructions(&tag.to_string());
-    let prompt = model.chat_prompt(&[("system", instructions), ("user", text.trim())])?;
-    let prompt = model.encode_prompt(&prompt)?;
     // About as long as the text: a rewrite in short sentences is not shorter.
-    let max_tokens = (model.tokenizer.encode(text, false, false)?.len() * 3 / 2 + 16).min(384);
+    let max_tokens = (model.count_tokens(text)? * 3 / 2 + 16).min(384);
     let params = GenerationParams { max_tokens, ..GenerationParams::default() };
 
     let mut rewrite = Rewrite { kept: Vec::new(), handed_out: 0, own: false };
     let mut pending = String::new();
     let mut stopped = false;
-    model.generate(&prompt, &params, |piece| {
+    model.chat(&[("system", instructions), ("user", text.trim())], &params, &mut |piece| {
         pending.push_str(piece);
         while let Some(end) = sentence_end(&pending) {
             let sentence: String = pending.drain(..end).collect();
