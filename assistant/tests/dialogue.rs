@@ -441,3 +441,31 @@ fn simpler_words_are_the_machines_and_keep_the_numbers_and_the_sources() {
         assert_eq!(turns[3]["reply_text"], original, "back to the reviewed text");
     }
 }
+
+/// The README's demo, spoken: Whisper base hears espeak-ng's "Repeat,
+/// please." as "Hurryto repeat please!", which must still be a repeat, not
+/// a question referred to legal aid.
+#[test]
+fn a_spoken_repeat_with_politeness_and_a_recognizer_slip_repeats() {
+    common::real_model("whisper-base");
+    let question = common::espeak_clip("How long is maternity leave for a pregnant worker?", "en-us");
+    let repeat = common::espeak_clip("Repeat, please.", "en-us");
+    let data = tempfile::tempdir().unwrap();
+    let output = common::awal()
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--corpus-dir")
+        .arg(corpus())
+        .args(["simulate", "--json", "--lang", "en", "--country", "MA", "--lm", "none"])
+        .arg(&question)
+        .arg(&repeat)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let turns: Vec<Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (answer, again) = (&turns[1], &turns[2]);
+    assert_eq!(answer["skill"], "rights", "{answer}");
+    assert_eq!(again["entry"], answer["entry"], "heard {}: {again}", again["transcript"]);
+    assert_eq!(again["reply_text"], answer["reply_text"], "heard {}", again["transcript"]);
+}

@@ -283,6 +283,10 @@ fn check_language(language: &Language, report: &mut Report) {
     for number in language.numbers.keys().filter(|n| n.parse::<usize>().is_err()) {
         report.error(format!("numbers.{number}: not a number (write `12 = [\"douze\"]`)"));
     }
+    let not_a_month = |m: &&String| m.parse::<u32>().map_or(true, |m| !(1..=12).contains(&m));
+    for month in language.months.keys().filter(not_a_month) {
+        report.error(format!("months.{month}: not a month's number, 1 to 12 (write `3 = [\"mars\"]`)"));
+    }
     if let Some(whisper) = &language.whisper {
         if !crate::asr::LANGUAGES.contains(&whisper.as_str()) {
             report.error(format!("whisper = `{whisper}`: not a language Whisper knows (`ar`, `fr`, `en`…)"));

@@ -70,6 +70,10 @@ pub struct Language {
     /// Politeness around a command ("s'il vous plaît"), dropped before matching.
     #[serde(default)]
     pub polite: Vec<String>,
+    /// Hesitations and openings around a command ("euh", "vous pouvez", "can
+    /// you"), dropped like politeness.
+    #[serde(default)]
+    pub fillers: Vec<String>,
     pub review: Review,
     #[serde(default)]
     pub commands: CommandWords,
@@ -80,9 +84,18 @@ pub struct Language {
     pub paperwork: PaperworkWords,
     #[serde(default)]
     pub lesson: LessonWords,
-    /// Number words, by the number they say (`2 = ["deux"]`).
+    /// Number words, by the number they say (`2 = ["deux"]`, `80 = ["quatre
+    /// vingt"]`): words add up, 100, 1000 and 1000000 multiply what comes
+    /// before them (`words::numbers`).
     #[serde(default)]
     pub numbers: BTreeMap<String, Vec<String>>,
+    /// Words that join the words of one number ("vingt et un", "alf w
+    /// khamsmya"; Arabic's "و" is written onto the next word).
+    #[serde(default)]
+    pub number_joiners: Vec<String>,
+    /// Month names, by the month's number (`3 = ["mars"]`).
+    #[serde(default)]
+    pub months: BTreeMap<String, Vec<String>>,
     /// The file it was read from; `None` for a built-in language.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -468,6 +481,7 @@ pub fn words(language: &Language) -> Vec<(String, &str)> {
         words.extend(forms.iter().map(|w| (format!("commands.{key}"), w.as_str())));
     }
     words.extend(language.polite.iter().map(|w| ("polite".to_string(), w.as_str())));
+    words.extend(language.fillers.iter().map(|w| ("fillers".to_string(), w.as_str())));
     words.extend(language.phrases.iter().map(|(k, w)| (format!("phrases.{k}"), w.as_str())));
     for (key, word) in language.paperwork.all() {
         words.extend(word.map(|w| (format!("paperwork.{key}"), w)));
@@ -479,6 +493,10 @@ pub fn words(language: &Language) -> Vec<(String, &str)> {
     words.extend(lesson.almost.iter().map(|w| ("lesson.almost".to_string(), w.as_str())));
     for (number, forms) in &language.numbers {
         words.extend(forms.iter().map(|w| (format!("numbers.{number}"), w.as_str())));
+    }
+    words.extend(language.number_joiners.iter().map(|w| ("number_joiners".to_string(), w.as_str())));
+    for (month, forms) in &language.months {
+        words.extend(forms.iter().map(|w| (format!("months.{month}"), w.as_str())));
     }
     words
 }

@@ -1,11 +1,27 @@
 //! The words that steer a conversation in every language: repeat, slower,
 //! simpler, back, stop, yes, no — as written in each language's file
-//! (`corpora/languages/LANG.toml`, `[commands]`). Matched on folded text (accents, hamza and case do
-//! not matter), as a whole utterance or its first words ("répète s'il te plaît").
+//! (`corpora/languages/LANG.toml`, `[commands]`). People do not say them
+//! alone: they hesitate, ask politely, and the recognizer adds its own
+//! mistakes ("Hurryto repeat please!", "euh, vous pouvez répéter s'il vous
+//! plaît"). So the fillers and politeness words of every language are dropped
+//! first, then a command's words are looked for anywhere in what is left,
+//! letting a long word be one letter off ("repeter" for "repetez"). Whether it
+//! is a command or a question that merely holds one ("repeat the part about
+//! leave") is decided by how much of what is left the command's words are
+//! ([`MIN_SHARE`]), or by the command opening a short utterance ("répète la
+//! question").
 
 use crate::corpus::languages::{CommandWords, Languages};
 use crate::corpus::normalize::fold;
 use crate::corpus::LangTag;
+
+/// Share of an utterance's words (fillers and politeness dropped) that a
+/// command's words must be for the utterance to be that command.
+pub const MIN_SHARE: f32 = 0.5;
+
+/// A command may open an utterance with at most this many words after it
+/// ("non merci", "répète la question").
+const MAX_TRAILING_WORDS: usize = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -21,36 +37,79 @@ pub enum Command {
 
 /// The command `said` in language `lang`, if the utterance is one: the words
 /// of `lang`'s file (`[commands]`, any of its scripts: `ary-Latn` uses `ary`)
-/// and of the languages whose commands work everywhere (English). Politeness
-/// words of every language are dropped first: people mix languages.
+/// and of the languages whose commands work everywhere (English). Fillers
+/// and politeness words of every language are dropped first: people mix
+/// languages.
 pub fn command(said: &str, lang: &LangTag, languages: &Languages) -> Option<Command> {
     let folded = fold(said);
     let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    let mut phrase = format!(" {} ", words.join(" "));
-    for polite in languages.iter().flat_map(|l| &l.polite) {
-        phrase = phrase.replace(&format!(" {} ", fold(polite)), " ");
-    }
-    let phrase = phrase.trim().to_string();
-    let length = phrase.split(' ').count();
+    let dropped = dropped_words(languages);
     let everywhere = languages.iter().filter(|l| l.commands_everywhere && l.code != lang.language);
-    // Longest matching form first: "plus lentement" before "lentement" does not
-    // matter here, but "ce n est pas ca" must beat "c est ca".
-    let mut best: Option<(usize, Command)> = None;
+    // The best match: the largest share of the utterance, then the longest form
+    // ("ce n est pas ca" must beat "c est ca").
+    let mut best: Option<(f32, usize, Command)> = None;
     for language in everywhere.chain(languages.get(lang.language)) {
         for (command, forms) in by_command(&language.commands) {
             for form in forms {
                 let form = fold(form);
-                // A command may trail two words ("non merci", "stop maintenant");
-                // longer utterances are questions, even when they start with "no".
-                let extra = length.saturating_sub(form.split(' ').count());
-                let matches = phrase == form || (phrase.starts_with(&format!("{form} ")) && extra <= 2);
-                if matches && best.is_none_or(|(len, _)| form.len() > len) {
-                    best = Some((form.len(), command));
+                let form: Vec<&str> = form.split(' ').filter(|w| !w.is_empty()).collect();
+                let Some(at) = find(&words, &form) else { continue };
+                let before = content_words(&words[..at], &dropped);
+                let after = content_words(&words[at + form.len()..], &dropped);
+                let share = form.len() as f32 / (form.len() + before + after) as f32;
+                let opens = before == 0 && after <= MAX_TRAILING_WORDS;
+                if (share >= MIN_SHARE || opens) && best.is_none_or(|(s, len, _)| (share, form.len()) > (s, len)) {
+                    best = Some((share, form.len(), command));
                 }
             }
         }
     }
-    best.map(|(_, command)| command)
+    best.map(|(_, _, command)| command)
+}
+
+/// The fillers and politeness words of every language ("euh", "vous
+/// pouvez", "s il vous plait", "3afak"), folded, longest first.
+fn dropped_words(languages: &Languages) -> Vec<String> {
+    let mut dropped: Vec<String> = languages
+        .iter()
+        .flat_map(|l| l.polite.iter().chain(&l.fillers))
+        .map(|w| fold(w).split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "s il vous plait" before "vous".
+    dropped.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    dropped
+}
+
+/// How many of `words` are left once the `dropped` ones are taken out.
+fn content_words(words: &[&str], dropped: &[String]) -> usize {
+    let mut phrase = format!(" {} ", words.join(" "));
+    for word in dropped {
+        let spaced = format!(" {word} ");
+        while let Some(at) = phrase.find(&spaced) {
+            phrase.replace_range(at..at + spaced.len(), " ");
+        }
+    }
+    phrase.split(' ').filter(|w| !w.is_empty()).count()
+}
+
+/// Where `form` occurs in `words`, word by word, each the same or a near
+/// miss ([`near`]).
+fn find(words: &[&str], form: &[&str]) -> Option<usize> {
+    if form.is_empty() || form.len() > words.len() {
+        return None;
+    }
+    (0..=words.len() - form.len()).find(|&at| form.iter().zip(&words[at..]).all(|(f, w)| near(f, w)))
+}
+
+/// The same word, or one letter off when both are long enough for a slip
+/// to be a slip (five letters or more): "repeter" for "repetez".
+fn near(form: &str, word: &str) -> bool {
+    if form == word {
+        return true;
+    }
+    let long = form.chars().count() >= 5 && word.chars().count() >= 5;
+    long && strsim::levenshtein(form, word) <= 1
 }
 
 fn by_command(words: &CommandWords) -> [(Command, &[String]); 7] {
@@ -88,5 +147,26 @@ mod tests {
         assert_eq!(command("no", &tag("fr"), &languages), Some(Command::No), "English commands work everywhere");
         assert_eq!(command("Non, mon patron ne me paie pas le SMIG", &tag("fr"), &languages), None);
         assert_eq!(command("Combien de semaines de congé", &tag("fr"), &languages), None);
+    }
+
+    #[test]
+    fn commands_inside_what_people_say() {
+        let languages = Languages::built_in();
+        let tag = |t: &str| t.parse::<LangTag>().unwrap();
+        let fr = |said| command(said, &tag("fr"), &languages);
+        let en = |said| command(said, &tag("en"), &languages);
+        assert_eq!(fr("euh, vous pouvez répéter s'il vous plaît"), Some(Command::Repeat));
+        assert_eq!(fr("Répète la question"), Some(Command::Repeat));
+        assert_eq!(fr("oui, c'est ça, merci"), Some(Command::Yes));
+        assert_eq!(fr("non merci"), Some(Command::No));
+        assert_eq!(en("Hurryto repeat please!"), Some(Command::Repeat));
+        assert_eq!(en("Um, could you say it slower please?"), Some(Command::Slower));
+        assert_eq!(en("Slower, please."), Some(Command::Slower));
+        assert_eq!(en("uh, yes"), Some(Command::Yes));
+        assert_eq!(en("Repeat, please."), Some(Command::Repeat));
+        assert_eq!(en("Can you repeat what the law says about maternity leave?"), None);
+        assert_eq!(en("No, my employer does not pay the minimum wage"), None);
+        assert_eq!(command("عافاك عاود", &tag("ary"), &languages), Some(Command::Repeat));
+        assert_eq!(command("wakha 3afak", &tag("ary-Latn"), &languages), Some(Command::Yes));
     }
 }

@@ -97,8 +97,9 @@ pub fn front_center() -> PathBuf {
     path
 }
 
-/// A cooperative's form filled in French, typed: a capital said in words
-/// and asked again, a name corrected after a "no", the number of members
+/// A cooperative's form filled in French, typed as people say it: numbers,
+/// the capital, the phone number and the date in words, an answer that is not
+/// an amount asked again, a name corrected after a "no", the number of members
 /// corrected at the end, then exported.
 pub const COOPERATIVE_WALK_FR: &[&str] = &[
     "Comment créer une coopérative ?",
@@ -109,8 +110,8 @@ pub const COOPERATIVE_WALK_FR: &[&str] = &[
     "oui",
     "douze",
     "oui",
-    "cinq mille", // not understood: asked again
-    "5000 dirhams",
+    "beaucoup", // not an amount: asked again
+    "cinq mille dirhams",
     "oui",
     "Fatima Amrani",
     "non",
@@ -118,11 +119,11 @@ pub const COOPERATIVE_WALK_FR: &[&str] = &[
     "oui",
     "BE 123456",
     "oui",
-    "06 12 34 56 78",
+    "zéro six, douze, trente-quatre, cinquante-six, soixante-dix-huit",
     "oui",
     "Douar Tafraout, commune Ait Baha",
     "oui",
-    "21/03/2026",
+    "le vingt et un mars deux mille vingt-six",
     "oui",
     "non",
     "trois",

@@ -15,6 +15,7 @@ use crate::corpus::LangTag;
 use crate::documents::{write_pdf, write_synced, DocumentError};
 use crate::lm::{JsonGrammar, LanguageModel, LmError};
 use crate::store::{Draft, Store, StoreError};
+use crate::words::numbers::{spoken_amount, spoken_date, spoken_digits, SpokenDate};
 use crate::words::{spoken_number, Command};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -196,12 +197,10 @@ impl FormWalk {
                     self.state = State::Confirming(n, value.clone());
                     return Ok(self.say(format!("{noted} {value}. {is_that_right}")));
                 }
-                // "douze" for a number field: the validator wants digits.
-                let validated = form.fields[n].validate(said).or_else(|e| match form.fields[n].kind {
-                    FieldKind::Integer | FieldKind::Money => {
-                        spoken_number(said, lang.languages).map_or(Err(e), |v| form.fields[n].validate(&v.to_string()))
-                    }
-                    _ => Err(e),
+                // "cinq mille dirhams" for a money field: the validator wants digits.
+                let field = &form.fields[n];
+                let validated = field.validate(said).or_else(|e| {
+                    in_writing(field.kind, said, lang.languages).map_or(Err(e), |written| field.validate(&written))
                 });
                 match validated {
                     Ok(value) => {
@@ -348,6 +347,33 @@ pub fn extract(
         Value::Number(number) => Some(number.to_string()),
         _ => None,
     })
+}
+
+/// What a field's validator reads, from an answer said in words: an amount
+/// ("cinq mille dirhams" → 5000), a phone number said in groups ("zéro six,
+/// douze…"), a date with its month's name ("le vingt et un mars": this year
+/// when no year is said), an identity card's letters then its digits.
+fn in_writing(kind: FieldKind, said: &str, languages: &Languages) -> Option<String> {
+    match kind {
+        FieldKind::Integer | FieldKind::Money => spoken_amount(said, languages).map(|n| n.to_string()),
+        FieldKind::PhoneMa | FieldKind::PhoneSn => spoken_digits(said, languages),
+        FieldKind::Date => {
+            let SpokenDate { day, month, year } = spoken_date(said, languages)?;
+            let year = year.unwrap_or_else(|| i32::from(jiff::Zoned::now().year()));
+            Some(format!("{day:02}/{month:02}/{year}"))
+        }
+        FieldKind::CinMa => {
+            // "B E, un deux trois…": the letters said one by one, then the digits.
+            let folded = crate::corpus::normalize::fold(said);
+            let letters: String = folded
+                .split(|c: char| !c.is_alphanumeric())
+                .take_while(|word| word.len() == 1 && word.chars().all(|c| c.is_ascii_alphabetic()))
+                .collect();
+            let digits = spoken_digits(said, languages)?;
+            (!letters.is_empty()).then(|| format!("{}{digits}", letters.to_uppercase()))
+        }
+        FieldKind::Text | FieldKind::Choice => None,
+    }
 }
 
 fn today() -> String {
