@@ -88,12 +88,14 @@ fn a_lesson_inside_the_spoken_conversation() {
         String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let said = |n: usize| turns[n]["reply_text"].as_str().unwrap().to_string();
     assert_eq!(turns[1]["skill"], "literacy");
+    assert_eq!(turns[1]["reply_lang"], "ary", "the lesson's instructions in Darija: {}", said(1));
+    assert!(!said(1).chars().any(|c| c.is_ascii_alphabetic()), "no French: {}", said(1));
     assert!(said(1).contains("الكارطة"), "the card number is asked: {}", said(1));
     assert!(said(2).ends_with("ماما"), "{}", said(2));
     let example = turns[2]["example_audio"].as_str().expect("the item's recording follows");
     assert!(std::fs::metadata(example).unwrap().len() > 1_000);
-    assert!(said(3).starts_with("أحسنت") && said(3).ends_with("بابا"), "right, then the next item: {}", said(3));
-    assert!(said(4).starts_with("تقريبا") && said(4).contains("بابا"), "wrong: the same item again: {}", said(4));
+    assert!(said(3).starts_with("برافو") && said(3).ends_with("بابا"), "right, then the next item: {}", said(3));
+    assert!(said(4).starts_with("قريب") && said(4).contains("بابا"), "wrong: the same item again: {}", said(4));
     assert!(said(5).ends_with("بابا"), "repeat says the item again: {}", said(5));
     assert_eq!(turns[6]["end"], true);
     // The progress is the card's, in the store.
@@ -103,4 +105,25 @@ fn a_lesson_inside_the_spoken_conversation() {
     assert_eq!(mama.repetitions, 1);
     let baba = store.progress(learner, "lit-ary-words-1/بابا").unwrap().expect("بابا was practised");
     assert_eq!(baba.repetitions, 0);
+}
+
+#[test]
+fn a_lesson_in_a_language_the_kiosk_cannot_say_yet_announces_french() {
+    let data = tempfile::tempdir().unwrap();
+    let output = common::awal()
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--corpus-dir")
+        .arg(corpus())
+        .args(["simulate", "--json", "--lang", "wol", "--country", "SN", "--lm", "none", "--text", "jang"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let turns: Vec<Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lesson = &turns[1];
+    assert_eq!(lesson["skill"], "literacy", "{lesson}");
+    assert_eq!(lesson["reply_lang"], "fr", "{lesson}");
+    let text = lesson["reply_text"].as_str().unwrap();
+    assert!(text.starts_with("Je ne parle pas encore"), "French is announced first: {text}");
 }

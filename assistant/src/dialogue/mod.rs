@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use crate::corpus::lang::{LangTag, Script};
+use crate::corpus::lang::LangTag;
 use crate::corpus::{Corpus, Languages};
 use crate::lm::LanguageModel;
 use crate::skills::literacy::Literacy;
@@ -25,8 +25,8 @@ pub use crate::skills::{Ahead, Reply, SkillName, MIN_COVERAGE};
 use crate::skills::{Context, Holds, Skill, Utterance};
 use crate::speech::NORMAL_RATE;
 use crate::store::Store;
-use crate::words::languages::{choices, named_language, spoken_name};
-use crate::words::{command, phrase, Command, Phrase};
+use crate::words::languages::{choices, named_language};
+use crate::words::{command, Command, Phrase};
 
 pub struct Dialogue<'c> {
     /// What the skills work with, the person's language included.
@@ -99,16 +99,10 @@ impl<'c> Dialogue<'c> {
         let mut reply = cx.say(SkillName::Welcome, Phrase::Welcome);
         let recorded = !reply.clips.is_empty();
         let spoken = reply.lang.parse::<LangTag>().unwrap_or(cx.lang);
-        let languages = cx.languages();
-        if spoken.language != cx.lang.language && !recorded {
-            // No words of the kiosk in this language yet: say so, in the language used.
-            let (no_voice, _) = phrase(Phrase::NoVoiceYet, &spoken, languages);
-            let name = spoken_name(&cx.lang, Script::Latn, languages);
-            reply.text = format!("{} {}", no_voice.replace("{language}", name), reply.text);
-        }
+        cx.announce_fallback(&mut reply);
         if self.languages.len() > 1 {
             // Names in the letters of the voice that reads them.
-            let choices = choices(&self.languages, &cx.lang, spoken.script, languages);
+            let choices = choices(&self.languages, &cx.lang, spoken.script, cx.languages());
             let offer = cx.text(Phrase::ChooseLanguage);
             reply.text = format!("{} {}", reply.text, offer.replace("{choices}", &choices));
             // The menu's recording names this kiosk's languages; without one,

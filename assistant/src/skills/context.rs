@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::corpus::entry::{Domain, Entry, ReviewStatus, Text};
-use crate::corpus::lang::LangTag;
+use crate::corpus::lang::{LangTag, Script};
 use crate::corpus::search::{Index, Query};
 use crate::corpus::{Corpus, Form, Languages};
 use crate::lm::LanguageModel;
 use crate::speech::{NORMAL_RATE, SLOWEST_RATE};
 use crate::store::Store;
+use crate::words::languages::spoken_name;
 use crate::words::{phrase, Phrase};
 
 use super::reply::{Reply, SkillName};
@@ -95,6 +96,19 @@ impl<'c> Context<'c> {
     pub fn phrase_clip(&self, which: Phrase) -> Option<PathBuf> {
         let name = which.clip_name()?;
         self.corpus.phrase_clip(self.lang.language, name).map(Path::to_path_buf)
+    }
+
+    /// When `reply` is synthesized in another language than the person's (no
+    /// words of the kiosk in theirs yet), it opens by saying so, in the
+    /// language used: "Je ne parle pas encore wolof : je réponds en français."
+    pub fn announce_fallback(&self, reply: &mut Reply) {
+        let spoken = reply.lang.parse::<LangTag>().unwrap_or(self.lang);
+        if spoken.language == self.lang.language || !reply.clips.is_empty() {
+            return;
+        }
+        let (no_voice, _) = phrase(Phrase::NoVoiceYet, &spoken, self.languages());
+        let name = spoken_name(&self.lang, Script::Latn, self.languages());
+        reply.text = format!("{} {}", no_voice.replace("{language}", name), reply.text);
     }
 
     pub fn entry(&self, id: &str) -> Option<&'c Entry> {

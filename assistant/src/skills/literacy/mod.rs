@@ -40,7 +40,10 @@ impl<'c> Skill<'c> for Literacy<'c> {
             return Some(cx.say(SkillName::Literacy, Phrase::NoLesson));
         }
         self.lesson = Some(LessonWalk::Card { lesson: lesson.id.clone() });
+        // The lesson's instructions in the learner's language; in French only
+        // as a last resort, and then said so.
         let mut reply = cx.reply_from_entry(SkillName::Literacy, lesson, None);
+        cx.announce_fallback(&mut reply);
         reply.text = format!("{} {}", reply.text, cx.text(Phrase::AskCard));
         Some(reply)
     }
