@@ -65,9 +65,9 @@ fn a_typed_paperwork_walk_leaves_personal_data_in_the_store_and_exports_only() {
 }
 
 /// A whole form said to the kiosk in English (espeak-ng's voice, heard by
-/// Whisper base through the kiosk's loop): phrasings Whisper base hears in a
-/// form the validators take ("cooperative" comes out "collaborative", a date
-/// in words is not a date yet: issue 25).
+/// Whisper base through the kiosk's loop), amounts, phone number and date
+/// said in words. Phrasings Whisper base hears well in espeak-ng's voice
+/// ("cooperative" comes out "collaborative").
 const SPOKEN_WALK: &[&str] = &[
     "Which statutes must I register to create it?",
     "Yes.",
@@ -87,7 +87,7 @@ const SPOKEN_WALK: &[&str] = &[
     "Yes.",
     "Main Street, Agadir.",
     "Yes.",
-    "Twenty one slash three slash twenty twenty six.",
+    "The twenty first of March, twenty twenty six.",
     "Yes.",
     "Yes.",
 ];
@@ -121,6 +121,9 @@ fn a_spoken_paperwork_walk_through_the_kiosk_leaves_no_trace_outside_the_store()
     let personal = [answer("cooperative_name"), answer("president_name"), answer("president_cin"), answer("phone")];
     assert!(personal[1].contains("Johnson"), "heard {personal:?}");
     assert!(answer("phone").ends_with("612345678"), "heard {personal:?}");
+    // Said in words, heard by Whisper, read by the form walk.
+    assert_eq!((answer("members"), answer("capital")), ("12", "5000"));
+    assert_eq!(answer("assembly_date"), "2026-03-21");
     let exports: Vec<PathBuf> =
         std::fs::read_dir(data.path().join("exports")).unwrap().map(|item| item.unwrap().path()).collect();
     let text_export = exports.iter().find(|p| p.extension().is_some_and(|e| e == "txt")).expect("a text export");
