@@ -451,19 +451,12 @@ fn a_spoken_repeat_with_politeness_and_a_recognizer_slip_repeats() {
     let question = common::espeak_clip("How long is maternity leave for a pregnant worker?", "en-us");
     let repeat = common::espeak_clip("Repeat, please.", "en-us");
     let data = tempfile::tempdir().unwrap();
-    let output = common::awal()
-        .arg("--data-dir")
-        .arg(data.path())
-        .arg("--corpus-dir")
-        .arg(corpus())
-        .args(["simulate", "--json", "--lang", "en", "--country", "MA", "--lm", "none"])
-        .arg(&question)
-        .arg(&repeat)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let turns: Vec<Value> =
-        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let turns = common::simulated_turns(
+        common::awal_in(data.path())
+            .args(["simulate", "--json", "--lang", "en", "--country", "MA", "--lm", "none"])
+            .arg(&question)
+            .arg(&repeat),
+    );
     let (answer, again) = (&turns[1], &turns[2]);
     assert_eq!(answer["skill"], "rights", "{answer}");
     assert_eq!(again["entry"], answer["entry"], "heard {}: {again}", again["transcript"]);

@@ -110,17 +110,18 @@ fn a_lesson_inside_the_spoken_conversation() {
 #[test]
 fn a_lesson_in_a_language_the_kiosk_cannot_say_yet_announces_french() {
     let data = tempfile::tempdir().unwrap();
-    let output = common::awal()
-        .arg("--data-dir")
-        .arg(data.path())
-        .arg("--corpus-dir")
-        .arg(corpus())
-        .args(["simulate", "--json", "--lang", "wol", "--country", "SN", "--lm", "none", "--text", "jang"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let turns: Vec<Value> =
-        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let turns = common::simulated_turns(common::awal_in(data.path()).args([
+        "simulate",
+        "--json",
+        "--lang",
+        "wol",
+        "--country",
+        "SN",
+        "--lm",
+        "none",
+        "--text",
+        "jang",
+    ]));
     let lesson = &turns[1];
     assert_eq!(lesson["skill"], "literacy", "{lesson}");
     assert_eq!(lesson["reply_lang"], "fr", "{lesson}");

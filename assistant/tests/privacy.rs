@@ -98,11 +98,7 @@ fn a_spoken_paperwork_walk_through_the_kiosk_leaves_no_trace_outside_the_store()
     let recordings: Vec<PathBuf> = SPOKEN_WALK.iter().map(|text| common::espeak_clip(text, "en-us")).collect();
     let data = tempfile::tempdir().unwrap();
     let played = tempfile::tempdir().unwrap();
-    let output = common::awal()
-        .arg("--data-dir")
-        .arg(data.path())
-        .arg("--corpus-dir")
-        .arg(corpus())
+    let output = common::awal_in(data.path())
         .args(["kiosk", "--lang", "en", "--lm", "none", "--played"])
         .arg(played.path())
         .arg("--recordings")

@@ -161,6 +161,23 @@ pub fn awal() -> Command {
     }
 }
 
+/// `awal` on the committed corpus, keeping its data in `data`.
+#[allow(dead_code)]
+pub fn awal_in(data: &Path) -> Command {
+    let mut command = awal();
+    command.arg("--data-dir").arg(data).arg("--corpus-dir").arg(corpus());
+    command
+}
+
+/// Runs `awal simulate --json …` (`command`), fails with its error output if
+/// it fails, and returns one JSON object per turn.
+#[allow(dead_code)]
+pub fn simulated_turns(command: &mut Command) -> Vec<serde_json::Value> {
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
 /// Lower case, letters, digits and spaces only: transcripts compared "case and punctuation aside".
 pub fn normalise(text: &str) -> String {
     let kept: String =
