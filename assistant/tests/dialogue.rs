@@ -462,3 +462,21 @@ fn a_spoken_repeat_with_politeness_and_a_recognizer_slip_repeats() {
     assert_eq!(again["entry"], answer["entry"], "heard {}: {again}", again["transcript"]);
     assert_eq!(again["reply_text"], answer["reply_text"], "heard {}", again["transcript"]);
 }
+
+/// A command that is only a part of what was said is asked back, not done
+/// and not taken for a question: "yes" then does it, "no" asks for the
+/// question again.
+#[test]
+fn a_command_heard_unsurely_is_asked_back() {
+    let (turns, _) = simulate(
+        "en",
+        &corpus(),
+        &["How long is maternity leave?", "uh, the answer again", "yes", "we should stop", "no"],
+    );
+    assert_answer(&turns[1], "ma-rights-maternity-leave");
+    assert_eq!(turns[2]["reply_text"], "Do you want me to repeat? Say yes or no.", "{}", turns[2]);
+    assert_eq!(turns[3]["reply_text"], turns[1]["reply_text"], "yes: repeated");
+    assert_eq!(turns[4]["reply_text"], "Do you want to stop? Say yes or no.", "{}", turns[4]);
+    assert_eq!(turns[5]["skill"], "command");
+    assert_ne!(turns[5]["end"], true, "no: the conversation goes on");
+}

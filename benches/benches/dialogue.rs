@@ -48,7 +48,7 @@ fn rights_turn(c: &mut Criterion) {
         b.iter(|| {
             let heard = recognizer.transcribe(&samples, &params).expect("transcribe").text;
             let reply = dialogue.respond(&heard);
-            assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {heard:?}");
+            assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {:?}", heard.text);
             synthesize(first_sentence(&reply.text), &reply.lang, reply.rate, &out).expect("espeak-ng")
         })
     });
@@ -140,8 +140,9 @@ fn simpler_turn(c: &mut Criterion) {
                         first = Some(started.elapsed());
                     }
                 };
+                let heard = awal::hearing::Heard { text: heard, confidence: 1.0 };
                 let reply = dialogue.respond_ahead(&heard, None, &mut ahead);
-                assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {heard:?}");
+                assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {:?}", heard.text);
                 total += first.unwrap_or_else(|| {
                     let rest = &reply.text[reply.spoken_ahead..];
                     synthesize(first_sentence(rest), &reply.lang, reply.rate, &out).expect("espeak-ng");

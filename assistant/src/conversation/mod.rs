@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::corpus::{Corpus, LangTag};
 use crate::dialogue::{Dialogue, Reply};
-use crate::hearing::{Hearing, HearingError};
+use crate::hearing::{Heard, Hearing, HearingError};
 use crate::lm::LanguageModel;
 use crate::speech::Voice;
 use crate::store::Store;
@@ -167,7 +167,7 @@ impl<'c> Conversation<'c> {
                     self.speak(None, reply, Vec::new(), timings, started, say)
                 }));
             }
-            Input::Text(text) => (text, None),
+            Input::Text(text) => (Heard { text, confidence: 1.0 }, None),
             Input::Speech(samples) => {
                 let started = Instant::now();
                 let heard = self.hearing.hear(&samples, &self.dialogue.lang().clone())?;
@@ -196,7 +196,7 @@ impl<'c> Conversation<'c> {
         };
         let reply = self.dialogue.respond_ahead(&heard, samples.as_deref(), &mut ahead);
         timings.respond = ms(started);
-        let turn = self.speak(Some(heard), reply, ahead_audio, timings, started, say);
+        let turn = self.speak(Some(heard.text), reply, ahead_audio, timings, started, say);
         tracing::info!(
             skill = ?turn.reply.skill,
             entry = turn.reply.entry.as_deref(),

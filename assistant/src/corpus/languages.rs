@@ -246,6 +246,11 @@ pub const PHRASE_KEYS: &[&str] = &[
     "lesson-kept",
     "simplified",
     "cannot-simplify",
+    "confirm-repeat",
+    "confirm-slower",
+    "confirm-simpler",
+    "confirm-back",
+    "confirm-stop",
 ];
 
 /// The languages of a corpus, by code.

@@ -7,7 +7,9 @@
 //! 2. an offered language's name switches to it;
 //! 3. a skill waiting for an answer to its question ("shall we fill it in?")
 //!    hears the utterance next, and may let it go;
-//! 4. the dialogue's commands;
+//! 4. the dialogue's commands — or, when a command was heard with too little
+//!    certainty (a small part of what was said, or a recognizer unsure of its
+//!    words), the question "do you want me to repeat?" first;
 //! 5. each skill, in order, may take the utterance as a new request: a
 //!    lesson, a paperwork question, simpler words, and last a rights question,
 //!    answered from the governed content or referred to whom can help.
@@ -16,17 +18,27 @@ use std::path::Path;
 
 use crate::corpus::lang::LangTag;
 use crate::corpus::{Corpus, Languages};
+use crate::hearing::Heard;
 use crate::lm::LanguageModel;
 use crate::skills::literacy::Literacy;
 use crate::skills::paperwork::Paperwork;
 use crate::skills::rights::Rights;
 use crate::skills::simplify::SimplerWords;
 pub use crate::skills::{Ahead, Reply, SkillName, MIN_COVERAGE};
+
+/// Below this confidence of the recognizer ([`Heard::confidence`]), a command
+/// is asked back rather than done. Not calibrated on real speech yet: set so
+/// that espeak-ng's clear commands heard by Whisper base pass.
+pub const MIN_CONFIDENCE: f32 = 0.3;
+
+/// A command that is this small a part of what was said is asked back; less
+/// is a question that merely holds the word ("repeat what the law says…").
+pub const MIN_ASK_SHARE: f32 = 0.3;
 use crate::skills::{Context, Holds, Skill, Utterance};
 use crate::speech::NORMAL_RATE;
 use crate::store::Store;
 use crate::words::languages::{choices, named_language};
-use crate::words::{command, Command, Phrase};
+use crate::words::{spot, Command, Confirmable, Phrase, Spotted};
 
 pub struct Dialogue<'c> {
     /// What the skills work with, the person's language included.
@@ -35,6 +47,8 @@ pub struct Dialogue<'c> {
     languages: Vec<LangTag>,
     /// Asked in this order (see the module's documentation).
     skills: Vec<Box<dyn Skill<'c> + 'c>>,
+    /// The command just asked back ("do you want me to repeat?").
+    asked: Option<Command>,
 }
 
 impl<'c> Dialogue<'c> {
@@ -45,7 +59,7 @@ impl<'c> Dialogue<'c> {
             Box::new(SimplerWords),
             Box::new(Rights),
         ];
-        Self { cx: Context::new(corpus, lang, country), languages: vec![lang], skills }
+        Self { cx: Context::new(corpus, lang, country), languages: vec![lang], skills, asked: None }
     }
 
     /// Uses `lm` to pull form values out of whole sentences and to say
@@ -118,26 +132,29 @@ impl<'c> Dialogue<'c> {
 
     /// The reply to one utterance, typed or already transcribed.
     pub fn respond(&mut self, said: &str) -> Reply {
-        self.turn(said, None, &mut |_, _, _| {})
+        self.turn(said, None, 1.0, &mut |_, _, _| {})
     }
 
     /// The reply to one spoken utterance: `said` is its transcript, `samples`
     /// the audio (16 kHz mono), which a lesson scores.
     pub fn respond_to_speech(&mut self, said: &str, samples: &[f32]) -> Reply {
-        self.turn(said, Some(samples), &mut |_, _, _| {})
+        self.turn(said, Some(samples), 1.0, &mut |_, _, _| {})
     }
 
-    /// The reply to one utterance (with its audio, if spoken), handing to
+    /// The reply to what was heard (with its audio, if spoken), handing to
     /// `ahead` what can be said before the reply is finished: the sentences of
     /// the model's simpler words as each is checked. The reply's
     /// `spoken_ahead` says how much of its text went that way.
-    pub fn respond_ahead(&mut self, said: &str, samples: Option<&[f32]>, ahead: &mut Ahead) -> Reply {
-        self.turn(said, samples, ahead)
+    pub fn respond_ahead(&mut self, heard: &Heard, samples: Option<&[f32]>, ahead: &mut Ahead) -> Reply {
+        self.turn(&heard.text, samples, heard.confidence, ahead)
     }
 
-    fn turn(&mut self, said: &str, samples: Option<&[f32]>, ahead: &mut Ahead) -> Reply {
+    fn turn(&mut self, said: &str, samples: Option<&[f32]>, confidence: f32, ahead: &mut Ahead) -> Reply {
         let said = said.trim();
-        let heard = command(said, &self.cx.lang, self.languages());
+        let spotted = spot(said, &self.cx.lang, self.languages());
+        let sure = spotted.filter(|s| s.sure() && confidence >= MIN_CONFIDENCE);
+        let mut heard = sure.map(|s| s.command);
+        let asked = self.asked.take();
         let utterance = Utterance { said, samples, command: heard };
         if let Some(reply) = self.follow_ups(Holds::Conversation, &utterance, ahead) {
             return reply;
@@ -154,6 +171,18 @@ impl<'c> Dialogue<'c> {
         if let Some(reply) = self.follow_ups(Holds::Question, &utterance, ahead) {
             return reply;
         }
+        match (asked, heard) {
+            // "Do you want me to repeat?" — "yes": done.
+            (Some(command), Some(Command::Yes)) => heard = Some(command),
+            (Some(_), Some(Command::No)) => return self.cx.say(SkillName::Command, Phrase::AskAgain),
+            _ => {}
+        }
+        if heard.is_none() {
+            if let Some(reply) = self.ask_back(spotted) {
+                return reply;
+            }
+        }
+        let utterance = Utterance { command: heard, ..utterance };
         let cx = &mut self.cx;
         match heard {
             Some(Command::Repeat) => return self.repeat(),
@@ -178,6 +207,23 @@ impl<'c> Dialogue<'c> {
         }
         let taken = self.skills.iter_mut().find_map(|skill| skill.take(&utterance, &mut self.cx, ahead));
         taken.unwrap_or_else(|| self.cx.say(SkillName::Referral, Phrase::DontKnow))
+    }
+
+    /// "Do you want me to repeat?", when a command other than yes or no was
+    /// heard but not surely: too small a part of what was said, or heard by a
+    /// recognizer unsure of its words.
+    fn ask_back(&mut self, spotted: Option<Spotted>) -> Option<Reply> {
+        let spotted = spotted.filter(|s| s.share >= MIN_ASK_SHARE || s.opens)?;
+        let which = match spotted.command {
+            Command::Repeat => Confirmable::Repeat,
+            Command::Slower => Confirmable::Slower,
+            Command::Simpler => Confirmable::Simpler,
+            Command::Back => Confirmable::Back,
+            Command::Stop => Confirmable::Stop,
+            Command::Yes | Command::No => return None,
+        };
+        self.asked = Some(spotted.command);
+        Some(self.cx.say(SkillName::Command, Phrase::Confirm(which)))
     }
 
     /// The reply of the skill that holds `what`, if it has one.

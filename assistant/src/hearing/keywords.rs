@@ -17,7 +17,7 @@ use crate::keywords::features::Mfcc;
 use crate::keywords::{load_examples, KeywordError, Vocabulary, OTHER};
 use crate::models::ModelStore;
 
-use super::{Hearing, HearingError};
+use super::{Heard, Hearing, HearingError};
 
 /// The trained check of a language, kept beside its recordings
 /// (`DIR/LANG/.trained-check.json`) so that a restart does not train again.
@@ -81,12 +81,14 @@ impl Keywords {
 }
 
 impl Hearing for Keywords {
-    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<String, HearingError> {
+    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError> {
         if !self.vocabularies.contains_key(lang) {
             let vocabulary = self.load(lang)?;
             self.vocabularies.insert(*lang, vocabulary);
         }
         let decision = self.vocabularies.get_mut(lang).expect("loaded above").decide(samples)?;
-        Ok(decision.word.unwrap_or_default())
+        // The detector has already refused what it was unsure of.
+        let confidence = if decision.word.is_some() { 1.0 } else { 0.0 };
+        Ok(Heard { text: decision.word.unwrap_or_default(), confidence })
     }
 }

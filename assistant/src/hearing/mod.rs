@@ -27,11 +27,22 @@ pub enum HearingError {
     Model(#[from] ModelError),
 }
 
+/// What was heard in an utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heard {
+    /// The transcript; empty when nothing was recognised (a rejected keyword).
+    pub text: String,
+    /// How sure the recognizer is, 0 to 1. Whisper: its mean token
+    /// probability (the exponential of its average log-probability) times the
+    /// chance that there was speech at all; an enrolled keyword the detector
+    /// accepted: 1.
+    pub confidence: f32,
+}
+
 /// Turns an utterance into text.
 pub trait Hearing {
-    /// What was said in `samples` (16 kHz mono) in `lang`: a transcript, or
-    /// an empty string when nothing was recognised (a rejected keyword).
-    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<String, HearingError>;
+    /// What was said in `samples` (16 kHz mono) in `lang`.
+    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError>;
 }
 
 /// How the kiosk hears: Whisper where it knows the language, the enrolled
@@ -42,7 +53,7 @@ pub struct KioskHearing {
 }
 
 impl Hearing for KioskHearing {
-    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<String, HearingError> {
+    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError> {
         match whisper_language(lang) {
             Some(_) => self.whisper.hear(samples, lang),
             None => self.keywords.hear(samples, lang),

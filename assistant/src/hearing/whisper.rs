@@ -2,12 +2,12 @@
 
 use std::borrow::Cow;
 
-use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, WeightPrecision};
+use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, Transcript, WeightPrecision};
 use crate::audio::vad::speech_span;
 use crate::corpus::LangTag;
 use crate::models::ModelStore;
 
-use super::{Hearing, HearingError};
+use super::{Heard, Hearing, HearingError};
 
 pub struct Whisper {
     models: ModelStore,
@@ -33,12 +33,24 @@ impl Whisper {
 }
 
 impl Hearing for Whisper {
-    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<String, HearingError> {
+    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError> {
         // A language Whisper does not know is left for it to identify.
         let params = DecodeParams { language: whisper_language(lang), ..DecodeParams::default() };
         let transcript = self.recognizer()?.transcribe(&around_speech(samples), &params)?;
-        Ok(transcript.text.trim().to_string())
+        Ok(Heard { text: transcript.text.trim().to_string(), confidence: confidence(&transcript) })
     }
+}
+
+/// The mean token probability of the segments, times the chance there was
+/// speech; 0 without any segment.
+fn confidence(transcript: &Transcript) -> f32 {
+    let segments = &transcript.segments;
+    if segments.is_empty() {
+        return 0.0;
+    }
+    let logprob = segments.iter().map(|s| s.avg_logprob).sum::<f32>() / segments.len() as f32;
+    let no_speech = segments.iter().map(|s| s.no_speech_prob).fold(0.0, f32::max);
+    (logprob.exp() * (1.0 - no_speech)).clamp(0.0, 1.0)
 }
 
 /// Quiet put on each side of the speech, in samples (200 ms).

@@ -41,13 +41,37 @@ pub enum Command {
 /// and politeness words of every language are dropped first: people mix
 /// languages.
 pub fn command(said: &str, lang: &LangTag, languages: &Languages) -> Option<Command> {
+    spot(said, lang, languages).filter(Spotted::sure).map(|spotted| spotted.command)
+}
+
+/// A command found in an utterance, and how much of it the command is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spotted {
+    pub command: Command,
+    /// Share of the utterance's words (fillers and politeness dropped) that
+    /// are the command's.
+    pub share: f32,
+    /// The command opens a short utterance ("répète la question").
+    pub opens: bool,
+}
+
+impl Spotted {
+    /// Enough of the utterance to be the command, if it was heard right.
+    pub fn sure(&self) -> bool {
+        self.share >= MIN_SHARE || self.opens
+    }
+}
+
+/// The command most likely meant in `said`, however little of it the command
+/// is: [`command`] keeps the sure ones; the dialogue asks back about the others.
+pub fn spot(said: &str, lang: &LangTag, languages: &Languages) -> Option<Spotted> {
     let folded = fold(said);
     let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let dropped = dropped_words(languages);
     let everywhere = languages.iter().filter(|l| l.commands_everywhere && l.code != lang.language);
-    // The best match: the largest share of the utterance, then the longest form
-    // ("ce n est pas ca" must beat "c est ca").
-    let mut best: Option<(f32, usize, Command)> = None;
+    // The best match: a sure one, then the largest share, then the longest
+    // form ("ce n est pas ca" must beat "c est ca").
+    let mut best: Option<(Spotted, usize)> = None;
     for language in everywhere.chain(languages.get(lang.language)) {
         for (command, forms) in by_command(&language.commands) {
             for form in forms {
@@ -58,13 +82,15 @@ pub fn command(said: &str, lang: &LangTag, languages: &Languages) -> Option<Comm
                 let after = content_words(&words[at + form.len()..], &dropped);
                 let share = form.len() as f32 / (form.len() + before + after) as f32;
                 let opens = before == 0 && after <= MAX_TRAILING_WORDS;
-                if (share >= MIN_SHARE || opens) && best.is_none_or(|(s, len, _)| (share, form.len()) > (s, len)) {
-                    best = Some((share, form.len(), command));
+                let spotted = Spotted { command, share, opens };
+                let rank = |s: &Spotted, len: usize| (s.sure(), s.share, len);
+                if best.is_none_or(|(b, len)| rank(&spotted, form.len()) > rank(&b, len)) {
+                    best = Some((spotted, form.len()));
                 }
             }
         }
     }
-    best.map(|(_, _, command)| command)
+    best.map(|(spotted, _)| spotted)
 }
 
 /// The fillers and politeness words of every language ("euh", "vous

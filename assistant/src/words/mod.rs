@@ -9,6 +9,6 @@ pub mod languages;
 pub mod numbers;
 pub mod phrases;
 
-pub use commands::{command, Command};
+pub use commands::{command, spot, Command, Spotted};
 pub use numbers::spoken_number;
-pub use phrases::{phrase, Phrase};
+pub use phrases::{phrase, Confirmable, Phrase};

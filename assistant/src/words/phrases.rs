@@ -43,10 +43,23 @@ pub enum Phrase {
     Simplified,
     /// No simpler words could be given: the text again, more slowly.
     CannotSimplify,
+    /// "Do you want me to repeat?": a command heard with too little certainty.
+    Confirm(Confirmable),
+}
+
+/// The commands the kiosk asks about before doing them when it is unsure it
+/// heard them (`words::commands::Spotted`); a yes or a no is never asked back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmable {
+    Repeat,
+    Slower,
+    Simpler,
+    Back,
+    Stop,
 }
 
 impl Phrase {
-    pub const ALL: [Phrase; 22] = [
+    pub const ALL: [Phrase; 27] = [
         Phrase::Welcome,
         Phrase::Source,
         Phrase::Unreviewed,
@@ -69,6 +82,11 @@ impl Phrase {
         Phrase::LessonKept,
         Phrase::Simplified,
         Phrase::CannotSimplify,
+        Phrase::Confirm(Confirmable::Repeat),
+        Phrase::Confirm(Confirmable::Slower),
+        Phrase::Confirm(Confirmable::Simpler),
+        Phrase::Confirm(Confirmable::Back),
+        Phrase::Confirm(Confirmable::Stop),
     ];
 
     /// The phrase's name: its key in a language file's `[phrases]` and the
@@ -97,6 +115,11 @@ impl Phrase {
             Phrase::LessonKept => "lesson-kept",
             Phrase::Simplified => "simplified",
             Phrase::CannotSimplify => "cannot-simplify",
+            Phrase::Confirm(Confirmable::Repeat) => "confirm-repeat",
+            Phrase::Confirm(Confirmable::Slower) => "confirm-slower",
+            Phrase::Confirm(Confirmable::Simpler) => "confirm-simpler",
+            Phrase::Confirm(Confirmable::Back) => "confirm-back",
+            Phrase::Confirm(Confirmable::Stop) => "confirm-stop",
         }
     }
 
@@ -112,7 +135,9 @@ impl Phrase {
             | Phrase::Resumed
             | Phrase::NoVoiceYet
             | Phrase::Simplified
-            | Phrase::CannotSimplify => None,
+            | Phrase::CannotSimplify
+            // Asked only where Whisper hears the language, which has a voice.
+            | Phrase::Confirm(_) => None,
             _ => Some(self.key()),
         }
     }
