@@ -1,7 +1,7 @@
 //! `awal corpus check`: everything an editor must fix before content ships
 //! (errors), and everything a reviewer still has to look at (warnings).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -12,6 +12,7 @@ use super::lang::{LangTag, Script, ScriptCounts};
 use super::languages::{self, Language, PHRASE_KEYS};
 use super::{Corpus, Problem};
 use crate::audio::load_audio;
+use crate::documents::template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -216,19 +217,30 @@ fn check_form(form: &Form, report: &mut Report) {
             report.error(format!("{what} is a choice with no `choices`"));
         }
     }
+    // Rendered with a sample value of each field, under the kiosk's limits:
+    // what passes here renders at export.
+    let mut samples: BTreeMap<String, String> =
+        form.fields.iter().map(|field| (field.id.clone(), field.sample())).collect();
+    samples.insert("today".to_string(), "2026-03-21".to_string());
     for (key, template) in &form.document.template {
         let what = format!("document.template.{key}");
         report.language(&what, key);
         let env = minijinja::Environment::new();
-        match env.template_from_str(template) {
-            Err(e) => report.error(format!("{what}: {e}")),
-            Ok(parsed) => {
-                for variable in parsed.undeclared_variables(false) {
-                    if !ids.contains(variable.as_str()) && !form::RENDER_VARIABLES.contains(&variable.as_str()) {
-                        report.error(format!("{what} uses `{variable}`, which is not a field of this form"));
-                    }
+        // `range`, `dict`…: minijinja's own functions are not variables.
+        let builtin: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
+        if let Ok(parsed) = env.template_from_str(template) {
+            for variable in parsed.undeclared_variables(false) {
+                let known = ids.contains(variable.as_str())
+                    || form::RENDER_VARIABLES.contains(&variable.as_str())
+                    || builtin.contains(variable.as_str());
+                if !known {
+                    report.error(format!("{what} uses `{variable}`, which is not a field of this form"));
                 }
             }
+        }
+        // Syntax errors too, with their line.
+        if let Err(e) = template::render(&form.document.template, key, &samples, template::LIMITS) {
+            report.error(e.to_string());
         }
     }
     if form.document.template.is_empty() {

@@ -1,0 +1,128 @@
+//! Content, models and the store under hostile or broken input: each case
+//! fails quickly with a clear error and loses nothing, and the kiosk keeps
+//! serving everything else. Every run of the binary here is bounded
+//! ([`run_bounded`]): a case that would hang fails the test instead of
+//! timing out CI.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Runs `command` and kills it if it is still running after `limit` (a generous
+/// bound: each case here takes about a second).
+fn run_bounded(mut command: Command, limit: Duration) -> Output {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    // Read the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).unwrap();
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stderr, &mut bytes).unwrap();
+        bytes
+    });
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("still running after {limit:?}: {command:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// A copy of the committed corpus whose cooperative form's French template is `template`.
+fn corpus_with_template(template: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpora");
+    common::copy_dir(&common::corpus(), &corpus);
+    let path = corpus.join("forms/ma-form-cooperative.toml");
+    let mut form: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    form["document"]["template"].as_table_mut().unwrap().insert("fr".into(), template.into());
+    std::fs::write(&path, toml::to_string(&form).unwrap()).unwrap();
+    (dir, corpus)
+}
+
+fn simulate(data: &Path, corpus: &Path, turns: &[&str]) -> (Vec<Value>, String) {
+    let mut command = common::awal();
+    command.arg("--data-dir").arg(data).arg("--corpus-dir").arg(corpus);
+    command.args(["simulate", "--json", "--lang", "fr", "--country", "MA", "--lm", "none"]);
+    for turn in turns {
+        command.args(["--text", turn]);
+    }
+    let output = run_bounded(command, LIMIT);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let turns = String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (turns, stderr)
+}
+
+/// Every `*.txt` file under `dir`.
+fn text_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for item in std::fs::read_dir(dir).unwrap() {
+        let path = item.unwrap().path();
+        if path.is_dir() {
+            found.extend(text_files(&path));
+        } else if path.extension().is_some_and(|e| e == "txt") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// A template that would loop for hours: the walk reads the answers back as
+/// they are, and at export the answers are written as plain text, the draft
+/// stays open, the person hears that the answers are kept, and the log says why.
+#[test]
+fn a_hostile_template_fails_at_export_and_the_answers_are_kept() {
+    let (_dir, corpus) = corpus_with_template(
+        "Nom : {{ cooperative_name }}\n{% for a in range(90000) %}{% for b in range(90000) %}{% endfor %}{% endfor %}",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let (turns, stderr) = simulate(data.path(), &corpus, common::COOPERATIVE_WALK_FR);
+    let last = turns.last().unwrap();
+    let said = last["reply_text"].as_str().unwrap();
+    assert!(said.contains("Vos réponses sont gardées sous le numéro 1"), "{last}");
+    assert!(stderr.contains("document.template.fr, line 2: the template does too much work"), "{stderr}");
+    let texts = text_files(data.path());
+    assert_eq!(texts.len(), 1, "the plain-text export: {texts:?}");
+    let sheet = std::fs::read_to_string(&texts[0]).unwrap();
+    assert!(sheet.contains("cooperative_name: Tifawt") && sheet.contains("members: 15"), "{sheet}");
+    let store = awal::store::Store::open(&data.path().join("awal.sqlite")).unwrap();
+    let drafts = store.open_drafts().unwrap();
+    assert_eq!(drafts.len(), 1, "the draft is kept open");
+    assert_eq!(drafts[0].answers["members"], "15");
+}
+
+/// `awal corpus check` fails a hostile template quickly, naming the file and line.
+#[test]
+fn corpus_check_names_a_hostile_template() {
+    let (_dir, corpus) = corpus_with_template("Nom : {{ cooperative_name }}\n{% include \"/etc/passwd\" %}");
+    let mut command = common::awal();
+    command.args(["corpus", "check"]).arg(&corpus);
+    let output = run_bounded(command, LIMIT);
+    assert!(!output.status.success());
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        printed.lines().any(|line| line.contains("forms/ma-form-cooperative.toml")
+            && line.contains("document.template.fr, line 2")
+            && line.contains("may include only its form's other templates")),
+        "{printed}"
+    );
+}
