@@ -126,3 +126,32 @@ fn corpus_check_names_a_hostile_template() {
         "{printed}"
     );
 }
+
+/// An entry whose audio points out of the corpus is served without it (the
+/// path is never opened, played or handed out), a symbolic link out of
+/// `phrases/` is left out, and an entry past the size limits is left out
+/// while every other entry is served.
+#[test]
+fn paths_out_of_the_corpus_and_oversized_entries_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpora");
+    common::copy_dir(&common::corpus(), &corpus);
+    let path = corpus.join("ma/rights/ma-rights-maternity-leave.toml");
+    let mut entry: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    entry["text"]["fr"].as_table_mut().unwrap().insert("audio".into(), "../../../../../../etc/passwd".into());
+    std::fs::write(&path, toml::to_string(&entry).unwrap()).unwrap();
+    let path = corpus.join("ma/rights/ma-rights-minimum-wage.toml");
+    let mut entry: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    entry["text"]["fr"].as_table_mut().unwrap().insert("body".into(), "SMIG. ".repeat(20_000).into());
+    std::fs::write(&path, toml::to_string(&entry).unwrap()).unwrap();
+    std::fs::create_dir_all(corpus.join("phrases/fr")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", corpus.join("phrases/fr/welcome.wav")).unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let (turns, stderr) = simulate(data.path(), &corpus, &["Combien de semaines de congé de maternité ?"]);
+    assert!(stderr.contains("leads out of the corpus directory"), "{stderr}");
+    assert!(stderr.contains("is 120000 bytes (at most 8192)"), "{stderr}");
+    assert_eq!(turns[1]["entry"], "ma-rights-maternity-leave", "{}", turns[1]);
+    let audio = turns.iter().flat_map(|t| t["reply_audio"].as_array().unwrap()).collect::<Vec<_>>();
+    assert!(audio.iter().all(|a| !a.as_str().unwrap().contains("passwd")), "{audio:?}");
+}

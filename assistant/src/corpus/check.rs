@@ -111,8 +111,15 @@ impl Report<'_> {
     }
 
     fn audio(&mut self, corpus: &Corpus, what: &str, relative: &Path) {
-        let path = corpus.resolve(relative);
-        if !path.is_file() {
+        // Paths out of the corpus were dropped at load (a problem says so);
+        // checked again here so nothing outside is ever opened.
+        let path = match super::paths::confine(&corpus.root, relative) {
+            Ok(path) => path,
+            Err(e) => return self.error(format!("{what}: {e}")),
+        };
+        if path.is_dir() {
+            self.error(format!("{what}: audio {} is a directory, not a recording", relative.display()));
+        } else if !path.is_file() {
             self.error(format!("{what}: audio file {} is missing", relative.display()));
         } else if let Err(e) = load_audio(&path) {
             self.error(format!("{what}: audio file {} cannot be decoded: {e}", relative.display()));
