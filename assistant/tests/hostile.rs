@@ -155,3 +155,40 @@ fn paths_out_of_the_corpus_and_oversized_entries_are_left_out() {
     let audio = turns.iter().flat_map(|t| t["reply_audio"].as_array().unwrap()).collect::<Vec<_>>();
     assert!(audio.iter().all(|a| !a.as_str().unwrap().contains("passwd")), "{audio:?}");
 }
+
+/// One flipped bit in the real Whisper weights: `awal transcribe` refuses the
+/// model before using it (it printed "辭辭辭…" and exited 0) and says how to get
+/// it again. The copy's first use hashes it; an unchanged copy is not hashed
+/// again (the time of each is printed: `-- --nocapture`).
+#[test]
+fn a_corrupted_model_is_refused_at_load() {
+    let installed = common::real_model("whisper-base");
+    let models = tempfile::tempdir().unwrap();
+    common::copy_dir(&installed.dir, &models.path().join("whisper-base"));
+    let clip = common::espeak_clip("hello", "en-us");
+    let transcribe = || {
+        let mut command = common::awal();
+        command.arg("--models-dir").arg(models.path()).args(["transcribe", "--model", "whisper-base"]).arg(&clip);
+        let started = Instant::now();
+        let output = run_bounded(command, LIMIT);
+        (output, started.elapsed())
+    };
+    let (first, hashing) = transcribe();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let (_, cached) = transcribe();
+    println!("transcribe with the weights hashed: {hashing:?}; with the hash remembered: {cached:?}");
+
+    let weights = models.path().join("whisper-base/model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(&weights, bytes).unwrap();
+    let (output, _) = transcribe();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a corrupted model must not be used: {stderr}");
+    assert!(
+        stderr.contains("model.safetensors") && stderr.contains("awal models fetch whisper-base --force"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nothing was installed"), "{stderr}");
+}
