@@ -192,3 +192,37 @@ fn a_corrupted_model_is_refused_at_load() {
     );
     assert!(!stderr.contains("nothing was installed"), "{stderr}");
 }
+
+/// `--country ZZ` answered "I do not know" to everything; now it is an error
+/// that lists the countries the corpus has.
+#[test]
+fn an_unknown_country_is_an_error_naming_the_corpus_countries() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = common::awal();
+    command.arg("--data-dir").arg(data.path()).arg("--corpus-dir").arg(common::corpus());
+    command.args(["simulate", "--json", "--lang", "fr", "--country", "ZZ", "--lm", "none", "--text", "bonjour"]);
+    let output = run_bounded(command, LIMIT);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("no entries for country `ZZ`") && stderr.contains("its countries are MA, SN"), "{stderr}");
+}
+
+/// A WAV cut short (its header claims more than it holds) is decoded as far as
+/// it goes, with a warning that names the file; a directory given as audio is
+/// named as one.
+#[test]
+fn truncated_audio_warns_and_a_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = common::espeak_clip("hello, how are you today", "en-us");
+    let bytes = std::fs::read(&clip).unwrap();
+    let cut = dir.path().join("cut.wav");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let mut command = common::awal();
+    command.args(["transcribe", "--model", "whisper-base"]).arg(&cut).arg(dir.path());
+    let output = run_bounded(command, LIMIT);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cut.wav: truncated") && stderr.contains("decoded as far as it goes"), "{stderr}");
+    assert!(stderr.contains("is a directory, not an audio file"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("cut.wav: ["), "the readable half is transcribed: {stdout}");
+}

@@ -33,6 +33,8 @@ pub use search::{Hit, Index, Query};
 pub enum CorpusError {
     #[error("{path}: cannot read the corpus directory: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("no entries for country `{country}` in {root}: its countries are {known}")]
+    UnknownCountry { country: String, root: PathBuf, known: String },
 }
 
 /// A file that could not be loaded, and why.
@@ -133,6 +135,23 @@ impl Corpus {
         corpus.phrase_clips = clips;
         problems.extend(clip_problems);
         Ok((corpus, problems))
+    }
+
+    /// The countries the entries are for (`MA`, `SN`), sorted.
+    pub fn countries(&self) -> std::collections::BTreeSet<&str> {
+        self.entries.values().map(|loaded| loaded.item.country.as_str()).collect()
+    }
+
+    /// An error naming the corpus's countries unless it has entries for
+    /// `country`: a kiosk set up for another country would answer nothing.
+    pub fn check_country(&self, country: &str) -> Result<(), CorpusError> {
+        let countries = self.countries();
+        if countries.contains(country) {
+            return Ok(());
+        }
+        let known = countries.into_iter().collect::<Vec<_>>().join(", ");
+        let known = if known.is_empty() { "none (it has no entries)".to_string() } else { known };
+        Err(CorpusError::UnknownCountry { country: cut(country, 40), root: self.root.clone(), known })
     }
 
     /// The recording of phrase `name` in `lang`, if a speaker made one.
