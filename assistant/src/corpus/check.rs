@@ -235,6 +235,10 @@ fn check_form(form: &Form, report: &mut Report) {
         let env = minijinja::Environment::new();
         // `range`, `dict`…: minijinja's own functions are not variables.
         let builtin: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
+        if let Err(e) = template::parse_guard(key, template) {
+            report.error(e.to_string());
+            continue;
+        }
         if let Ok(parsed) = env.template_from_str(template) {
             for variable in parsed.undeclared_variables(false) {
                 let known = ids.contains(variable.as_str())

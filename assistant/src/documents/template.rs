@@ -39,6 +39,29 @@ fn at_line(line: Option<usize>) -> String {
     line.map_or(String::new(), |line| format!(", line {line}"))
 }
 
+/// Longest run of `-` a template may hold. minijinja 3.1 parses unary minus
+/// by recursion without its nesting guard, so `{{ ----…x }}` ten thousand deep
+/// overflows the stack and aborts the process; a page has no use for more.
+const MINUS_RUN: usize = 500;
+
+/// Refuses what minijinja itself cannot parse safely (see [`MINUS_RUN`]).
+/// `corpus check` calls it before asking minijinja anything about a template.
+pub fn parse_guard(name: &str, text: &str) -> Result<(), TemplateError> {
+    let mut run = 0;
+    for c in text.chars() {
+        match c {
+            '-' => run += 1,
+            c if c.is_whitespace() => {}
+            _ => run = 0,
+        }
+        if run > MINUS_RUN {
+            let message = format!("more than {MINUS_RUN} `-` in a row");
+            return Err(TemplateError::Broken { name: name.to_string(), line: None, message });
+        }
+    }
+    Ok(())
+}
+
 /// Renders `templates[name]` with `values` (variable → text) under `limits`;
 /// the other templates of the map are what it may include.
 pub fn render(
@@ -54,6 +77,12 @@ pub fn render(
     env.set_fuel(Some(limits.fuel));
     env.set_recursion_limit(limits.recursion);
     for (key, text) in templates {
+        if let Err(e) = parse_guard(key, text) {
+            if key == name {
+                return Err(e);
+            }
+            continue;
+        }
         // Another language's broken template is that template's problem (the
         // check reports it); this one's parse error is reported below.
         if let Err(e) = env.add_template_owned(key.clone(), text.clone()) {
@@ -183,6 +212,13 @@ mod tests {
             ("en".to_string(), "Name: {{ name }}".to_string()),
         ]);
         assert_eq!(render(&templates, "fr", &values(&[("name", "Tifawt")]), LIMITS).unwrap(), "Name: Tifawt !");
+    }
+
+    #[test]
+    fn a_long_run_of_minus_is_refused_before_minijinja_parses_it() {
+        let deep = format!("{{{{ {}x }}}}", "- ".repeat(20_000));
+        assert!(message(&deep).contains("`-` in a row"));
+        assert_eq!(one("{{ --1 }} ------").unwrap(), "1 ------");
     }
 
     #[test]

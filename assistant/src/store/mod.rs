@@ -63,6 +63,10 @@ const MIGRATIONS: [&str; 1] = ["
     );
 "];
 
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
 /// A paperwork draft: the form's id, the language it is filled in, the
 /// answers so far (field id → value) and where it stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,9 +108,19 @@ impl Store {
         // First, so that two kiosks or runs opening a new store at once wait
         // for each other's locks (switching to WAL takes one) instead of failing.
         connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(sqlite)?;
-        connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(sqlite)?;
+        // Switching a new file to WAL can report "locked" at once, without
+        // waiting, while another first run switches it: tried again for as long
+        // as the busy timeout.
+        let started = std::time::Instant::now();
+        loop {
+            match connection.execute_batch("PRAGMA journal_mode = WAL;") {
+                Err(e) if is_busy(&e) && started.elapsed() < std::time::Duration::from_secs(5) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                outcome => break outcome.map_err(sqlite)?,
+            }
+        }
+        connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(sqlite)?;
         let store = Self { path: path.to_path_buf(), connection };
         store.check_integrity()?;
         store.migrate()?;
