@@ -194,7 +194,7 @@ fn model_check(role: &str, id: &str, store: &ModelStore, manifest: &Manifest) ->
             name,
             status: Status::Fail,
             detail: report.problems.join("; "),
-            remedy: Some(format!("{fetch} --force")),
+            remedy: Some(format!("run `awal models fetch {id} --force`")),
         },
         Err(e) => Check { name, status: Status::Fail, detail: e.to_string(), remedy: Some(fetch) },
     }

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     match cli::run(args, &matches) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("awal: {error:#}");
+            eprintln!("awal: {}", cli::user_message(&error));
             ExitCode::FAILURE
         }
     }

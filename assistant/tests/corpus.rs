@@ -61,6 +61,18 @@ fn check_fails_on_each_broken_fixture() {
         ("no-citation", "must cite its official source"),
         ("bad-syllables", "do not spell the word"),
         ("form-unknown-variable", "uses `cin`, which is not a field of this form"),
+        // Hostile templates fail the check, quickly (the render's fuel runs out),
+        // with the line where minijinja stopped.
+        ("template-endless-loop", "line 2: the template does too much work"),
+        ("template-nested-loops", "line 2: the template does too much work"),
+        ("template-include-file", "may include only its form's other templates"),
+        ("template-recursive-macro", "line 2"),
+        ("template-huge-string", "line 2: the template does too much work"),
+        ("template-syntax-error", "line 2: syntax error"),
+        // Paths out of the corpus are never opened; sizes past corpora/README.md's limits.
+        ("audio-outside", "text.fr.audio: `../../../../../../../../etc/passwd` climbs out with `..`"),
+        ("audio-absolute", "text.fr.audio: `/etc/shadow` is absolute"),
+        ("oversized-body", "`text.fr.body` is 9500 bytes (at most 8192)"),
     ];
     for (case, expected) in cases {
         let findings = findings(&fixture(case));

@@ -63,3 +63,30 @@ fn killed_writer_loses_nothing_confirmed() {
     }
     assert!(store.usage().unwrap()[0].2 >= 150);
 }
+
+/// Two first runs at once on a new data directory (two `simulate`s started
+/// together, a kiosk and a `doctor`) both open the store: schema creation
+/// waits for the other instead of failing with "table learners already
+/// exists". Eight fresh stores, four openers each, started on a barrier.
+#[test]
+fn concurrent_first_opens_all_succeed() {
+    for round in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("awal.sqlite");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Store::open(&path).map(|store| store.new_draft("ma-form-cooperative", "fr").unwrap())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "round {round}: {}", opened.unwrap_err());
+        }
+        assert_eq!(Store::open(&path).unwrap().open_drafts().unwrap().len(), 4);
+    }
+}

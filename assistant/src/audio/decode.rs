@@ -40,12 +40,17 @@ pub struct AudioDecoder {
     resampler: StreamResampler,
     /// Samples (at the source rate) seen so far, to name a bad one.
     position: u64,
+    /// The length the header announces, in frames, if it does.
+    announced_frames: Option<u64>,
     finished: bool,
 }
 
 impl AudioDecoder {
     pub fn open(path: &Path) -> Result<Self, AudioError> {
         let decode_error = |message: String| AudioError::Decode { path: path.to_path_buf(), message };
+        if path.is_dir() {
+            return Err(AudioError::Directory { path: path.to_path_buf() });
+        }
         let file = File::open(path).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
         if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
             return Err(AudioError::Empty { path: path.to_path_buf() });
@@ -71,6 +76,7 @@ impl AudioDecoder {
             .make(params, &DecoderOptions::default())
             .map_err(|e| decode_error(format!("unsupported codec: {e}")))?;
         let track_id = track.id;
+        let announced_frames = params.n_frames;
         let resampler = StreamResampler::new(source_rate, SAMPLE_RATE)?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -81,6 +87,7 @@ impl AudioDecoder {
             source_channels,
             resampler,
             position: 0,
+            announced_frames,
             finished: false,
         })
     }
@@ -110,6 +117,17 @@ impl AudioDecoder {
                 Ok(packet) => packet,
                 Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     self.finished = true;
+                    // A copy cut short (a USB stick pulled out): what is there is
+                    // used, and the log says the file is shorter than it claims.
+                    if let Some(announced) = self.announced_frames.filter(|n| self.position < *n) {
+                        let seconds = |frames: u64| frames as f64 / f64::from(self.source_rate.max(1));
+                        tracing::warn!(
+                            "{}: truncated: {:.1} s of audio where the header announces {:.1} s; decoded as far as it goes",
+                            self.path.display(),
+                            seconds(self.position),
+                            seconds(announced)
+                        );
+                    }
                     let tail = self.resampler.finish()?;
                     return Ok((!tail.is_empty()).then_some(tail));
                 }

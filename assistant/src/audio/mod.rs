@@ -28,6 +28,8 @@ pub const SAMPLE_RATE: u32 = 16_000;
 pub enum AudioError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is a directory, not an audio file")]
+    Directory { path: PathBuf },
     #[error("{path}: not a readable audio file ({message})")]
     Decode { path: PathBuf, message: String },
     #[error("{path}: the recording holds no samples")]

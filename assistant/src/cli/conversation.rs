@@ -49,6 +49,7 @@ impl ConversationArgs {
     /// The content, the store and the chosen language model.
     pub fn resources(&self, session: &Session) -> anyhow::Result<Resources> {
         let resources = Resources::load(&session.corpus_dir, &session.data_dir)?;
+        resources.corpus.check_country(&self.country)?;
         Ok(resources.with_model(super::lm::chosen_model(&self.lm, session)?))
     }
 

@@ -9,6 +9,7 @@ mod kiosk;
 mod languages;
 mod lesson;
 mod lm;
+mod message;
 mod models;
 mod simulate;
 mod transcribe;
@@ -17,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+
 use clap::{Parser, Subcommand};
+pub use message::user_message;
 
 use awal::config::Config;
 use awal::models::{Manifest, ModelStore};

@@ -227,6 +227,7 @@ fn verify(session: &Session, ids: Vec<String>, json: bool) -> anyhow::Result<Exi
                 for problem in &report.problems {
                     println!("{}: {problem}", report.id);
                 }
+                println!("{}: fetch it again: run `awal models fetch {} --force`", report.id, report.id);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! `awal corpus check`: everything an editor must fix before content ships
 //! (errors), and everything a reviewer still has to look at (warnings).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -12,6 +12,7 @@ use super::lang::{LangTag, Script, ScriptCounts};
 use super::languages::{self, Language, PHRASE_KEYS};
 use super::{Corpus, Problem};
 use crate::audio::load_audio;
+use crate::documents::template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -110,8 +111,15 @@ impl Report<'_> {
     }
 
     fn audio(&mut self, corpus: &Corpus, what: &str, relative: &Path) {
-        let path = corpus.resolve(relative);
-        if !path.is_file() {
+        // Paths out of the corpus were dropped at load (a problem says so);
+        // checked again here so nothing outside is ever opened.
+        let path = match super::paths::confine(&corpus.root, relative) {
+            Ok(path) => path,
+            Err(e) => return self.error(format!("{what}: {e}")),
+        };
+        if path.is_dir() {
+            self.error(format!("{what}: audio {} is a directory, not a recording", relative.display()));
+        } else if !path.is_file() {
             self.error(format!("{what}: audio file {} is missing", relative.display()));
         } else if let Err(e) = load_audio(&path) {
             self.error(format!("{what}: audio file {} cannot be decoded: {e}", relative.display()));
@@ -216,19 +224,34 @@ fn check_form(form: &Form, report: &mut Report) {
             report.error(format!("{what} is a choice with no `choices`"));
         }
     }
+    // Rendered with a sample value of each field, under the kiosk's limits:
+    // what passes here renders at export.
+    let mut samples: BTreeMap<String, String> =
+        form.fields.iter().map(|field| (field.id.clone(), field.sample())).collect();
+    samples.insert("today".to_string(), "2026-03-21".to_string());
     for (key, template) in &form.document.template {
         let what = format!("document.template.{key}");
         report.language(&what, key);
         let env = minijinja::Environment::new();
-        match env.template_from_str(template) {
-            Err(e) => report.error(format!("{what}: {e}")),
-            Ok(parsed) => {
-                for variable in parsed.undeclared_variables(false) {
-                    if !ids.contains(variable.as_str()) && !form::RENDER_VARIABLES.contains(&variable.as_str()) {
-                        report.error(format!("{what} uses `{variable}`, which is not a field of this form"));
-                    }
+        // `range`, `dict`…: minijinja's own functions are not variables.
+        let builtin: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
+        if let Err(e) = template::parse_guard(key, template) {
+            report.error(e.to_string());
+            continue;
+        }
+        if let Ok(parsed) = env.template_from_str(template) {
+            for variable in parsed.undeclared_variables(false) {
+                let known = ids.contains(variable.as_str())
+                    || form::RENDER_VARIABLES.contains(&variable.as_str())
+                    || builtin.contains(variable.as_str());
+                if !known {
+                    report.error(format!("{what} uses `{variable}`, which is not a field of this form"));
                 }
             }
+        }
+        // Syntax errors too, with their line.
+        if let Err(e) = template::render(&form.document.template, key, &samples, template::LIMITS) {
+            report.error(e.to_string());
         }
     }
     if form.document.template.is_empty() {

@@ -119,6 +119,20 @@ pub enum InvalidValue {
 }
 
 impl Field {
+    /// A value of this field's kind as the walk would store it, longest of its
+    /// kind where it can be, for rendering the document in `corpus check`.
+    pub fn sample(&self) -> String {
+        match self.kind {
+            FieldKind::Text => "Coopérative agricole Tifawt des femmes du douar".to_string(),
+            FieldKind::CinMa => "BE123456".to_string(),
+            FieldKind::PhoneMa => "+212612345678".to_string(),
+            FieldKind::PhoneSn => "+221771234567".to_string(),
+            FieldKind::Date => "2026-03-21".to_string(),
+            FieldKind::Integer | FieldKind::Money => self.max.or(self.min).unwrap_or(12).to_string(),
+            FieldKind::Choice => self.choices.first().cloned().unwrap_or_default(),
+        }
+    }
+
     /// Checks `answer` and returns its normalised form: CIN upper-case without
     /// spaces, phones as `+212…`/`+221…`, dates as `YYYY-MM-DD`, numbers as digits,
     /// choices as written in the form.

@@ -13,7 +13,9 @@ pub mod entry;
 pub mod form;
 pub mod lang;
 pub mod languages;
+pub mod limits;
 pub mod normalize;
+pub mod paths;
 pub mod phrases;
 pub mod search;
 pub mod stats;
@@ -31,6 +33,8 @@ pub use search::{Hit, Index, Query};
 pub enum CorpusError {
     #[error("{path}: cannot read the corpus directory: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("no entries for country `{country}` in {root}: its countries are {known}")]
+    UnknownCountry { country: String, root: PathBuf, known: String },
 }
 
 /// A file that could not be loaded, and why.
@@ -75,6 +79,11 @@ impl Corpus {
         files.retain(|path| !path.strip_prefix(root).is_ok_and(|p| p.starts_with("languages")));
         for path in files {
             let is_form = path.strip_prefix(root).is_ok_and(|p| p.starts_with("forms"));
+            if let Some(size) = std::fs::metadata(&path).ok().map(|m| m.len()).filter(|n| *n > limits::FILE_BYTES) {
+                let message = format!("the file is {size} bytes (at most {}): it is left out", limits::FILE_BYTES);
+                problems.push(Problem { path, message });
+                continue;
+            }
             let text = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
                 Err(e) => {
@@ -85,7 +94,13 @@ impl Corpus {
             let outcome = if is_form {
                 parse(&text).map(|form: Form| (form.id.clone(), Item::Form(form)))
             } else {
-                parse(&text).map(|entry: Entry| (entry.id.clone(), Item::Entry(entry)))
+                parse(&text).map(|mut entry: Entry| {
+                    // A path out of the corpus is dropped (the text is still served).
+                    for message in confine_audio(root, &mut entry) {
+                        problems.push(Problem { path: path.clone(), message });
+                    }
+                    (entry.id.clone(), Item::Entry(entry))
+                })
             };
             match outcome {
                 Err(message) => problems.push(Problem { path, message }),
@@ -122,12 +137,30 @@ impl Corpus {
         Ok((corpus, problems))
     }
 
+    /// The countries the entries are for (`MA`, `SN`), sorted.
+    pub fn countries(&self) -> std::collections::BTreeSet<&str> {
+        self.entries.values().map(|loaded| loaded.item.country.as_str()).collect()
+    }
+
+    /// An error naming the corpus's countries unless it has entries for
+    /// `country`: a kiosk set up for another country would answer nothing.
+    pub fn check_country(&self, country: &str) -> Result<(), CorpusError> {
+        let countries = self.countries();
+        if countries.contains(country) {
+            return Ok(());
+        }
+        let known = countries.into_iter().collect::<Vec<_>>().join(", ");
+        let known = if known.is_empty() { "none (it has no entries)".to_string() } else { known };
+        Err(CorpusError::UnknownCountry { country: cut(country, 40), root: self.root.clone(), known })
+    }
+
     /// The recording of phrase `name` in `lang`, if a speaker made one.
     pub fn phrase_clip(&self, lang: LangCode, name: &str) -> Option<&Path> {
         self.phrase_clips.get(&(lang.to_string(), name.to_string())).map(PathBuf::as_path)
     }
 
     /// Resolves a path written in an entry (audio) against the corpus root.
+    /// Paths leaving the corpus were dropped when it loaded ([`paths`]).
     pub fn resolve(&self, relative: &Path) -> PathBuf {
         self.root.join(relative)
     }
@@ -138,8 +171,46 @@ enum Item {
     Form(Form),
 }
 
+/// The file as `T`, if it parses and nothing in it is past [`limits`]. The
+/// error is one line, its pieces cut: a 200 KB line is not printed whole.
 fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+    let one_line = |e: toml::de::Error| {
+        let pieces: Vec<String> = e.to_string().lines().map(|line| cut(line.trim_end(), 120)).collect();
+        cut(&pieces.join(" "), 600)
+    };
+    let table: toml::Table = toml::from_str(text).map_err(one_line)?;
+    if let Some(oversized) = limits::oversized(&table) {
+        return Err(format!("{oversized}: the file is left out (limits: corpora/README.md)"));
+    }
+    toml::from_str(text).map_err(one_line)
+}
+
+/// `text` shortened to `max` characters, marked where it was cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Drops every audio path of `entry` that leaves the corpus; says which.
+fn confine_audio(root: &Path, entry: &mut Entry) -> Vec<String> {
+    let mut messages = Vec::new();
+    let mut check = |what: String, audio: &mut Option<PathBuf>| {
+        if let Some(Err(e)) = audio.as_deref().map(|relative| paths::confine(root, relative)) {
+            messages.push(format!("{what}.audio: {e}; the audio is left out"));
+            *audio = None;
+        }
+    };
+    for (key, text) in &mut entry.text {
+        check(format!("text.{key}"), &mut text.audio);
+    }
+    if let Some(lesson) = &mut entry.lesson {
+        for (i, item) in lesson.items.iter_mut().enumerate() {
+            check(format!("lesson.items[{i}]"), &mut item.audio);
+        }
+    }
+    messages
 }
 
 fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError> {

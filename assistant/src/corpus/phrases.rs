@@ -32,10 +32,14 @@ pub fn load(root: &Path) -> (PhraseClips, Vec<Problem>) {
     for (lang, path) in files {
         let audio = path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e));
         let Some(name) = path.file_stem().and_then(|s| s.to_str()).filter(|_| audio) else { continue };
-        let message = match load_audio(&path) {
-            Err(e) => format!("cannot be played: {e}"),
-            Ok(recording) if recording.samples.iter().all(|s| s.abs() < SILENT_PEAK) => "holds no sound".to_string(),
-            Ok(_) => match clips.insert((lang.clone(), name.to_string()), path.clone()) {
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        let message = match super::paths::confine(root, relative).map(|_| load_audio(&path)) {
+            Err(e) => format!("{e}"),
+            Ok(Err(e)) => format!("cannot be played: {e}"),
+            Ok(Ok(recording)) if recording.samples.iter().all(|s| s.abs() < SILENT_PEAK) => {
+                "holds no sound".to_string()
+            }
+            Ok(Ok(_)) => match clips.insert((lang.clone(), name.to_string()), path.clone()) {
                 Some(first) => format!("a second recording of `{name}` in `{lang}` (kept {})", first.display()),
                 None => continue,
             },

@@ -6,6 +6,8 @@
 //! writer does not do; Arabic-script sheets are printed from the French
 //! template (the administration reads both) and kept in Arabic as text.
 
+pub mod template;
+
 use std::path::{Path, PathBuf};
 
 use printpdf::{Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem};

@@ -75,6 +75,63 @@ impl VerifyReport {
     }
 }
 
+/// Where a model's directory remembers the files it has hashed: a file
+/// hashed once is not hashed again while its size and modification time stay
+/// the same, so a kiosk start stays fast.
+pub const CHECKED_FILE: &str = ".awal-checked.json";
+
+/// A file as it was when its hash last matched the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Checked {
+    size: u64,
+    /// Modification time, nanoseconds since 1970.
+    modified: u128,
+    sha256: String,
+}
+
+/// Checks every file of `model` before its weights are used: the size always,
+/// the sha256 against the install record unless the file is unchanged since
+/// it last matched (same size and modification time). One flipped bit in a
+/// weights file is otherwise used silently and gives nonsense.
+fn check_before_use(model: &InstalledModel) -> Result<()> {
+    let id = &model.record.id;
+    let cache_path = model.dir.join(CHECKED_FILE);
+    let mut checked: std::collections::BTreeMap<String, Checked> =
+        fs::read(&cache_path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
+    let mut hashed = false;
+    for file in &model.record.files {
+        let path = model.file(&file.name);
+        let damaged = |reason: String| ModelError::Damaged { id: id.clone(), path: path.clone(), reason };
+        let metadata = fs::metadata(&path).map_err(|e| damaged(format!("cannot be read ({e})")))?;
+        if metadata.len() != file.size {
+            return Err(damaged(format!("{} bytes where {} were installed", metadata.len(), file.size)));
+        }
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos());
+        let now = Checked { size: file.size, modified, sha256: file.sha256.clone() };
+        if checked.get(&file.name) == Some(&now) {
+            continue;
+        }
+        let found = sha256_file(&path, None)?;
+        if !found.eq_ignore_ascii_case(&file.sha256) {
+            return Err(damaged(format!("sha256 {found} differs from the {} recorded at install", file.sha256)));
+        }
+        checked.insert(file.name.clone(), now);
+        hashed = true;
+    }
+    if hashed {
+        let json = serde_json::to_vec_pretty(&checked).expect("a map of strings and numbers serializes");
+        // A read-only models directory only means hashing again next time.
+        if let Err(e) = fs::write(&cache_path, json) {
+            tracing::debug!("{}: {e}", cache_path.display());
+        }
+    }
+    Ok(())
+}
+
 /// The models root directory and the models installed in it.
 #[derive(Debug, Clone)]
 pub struct ModelStore {
@@ -102,9 +159,12 @@ impl ModelStore {
         Some(InstalledModel { dir, record })
     }
 
-    /// The installed model, or an error saying how to fetch it.
+    /// The installed model, checked before use ([`Self::check_before_use`]),
+    /// or an error saying how to fetch it.
     pub fn require(&self, id: &str) -> Result<InstalledModel> {
-        self.installed(id).ok_or_else(|| ModelError::NotInstalled(id.to_string()))
+        let model = self.installed(id).ok_or_else(|| ModelError::NotInstalled(id.to_string()))?;
+        check_before_use(&model)?;
+        Ok(model)
     }
 
     /// Cheap completeness check (record present, every file of the right size):
@@ -132,7 +192,7 @@ impl ModelStore {
 
     /// Hashes every file of an installed model against its record.
     pub fn verify(&self, id: &str, progress: Option<&indicatif::ProgressBar>) -> Result<VerifyReport> {
-        let model = self.require(id)?;
+        let model = self.installed(id).ok_or_else(|| ModelError::NotInstalled(id.to_string()))?;
         let mut problems = Vec::new();
         for file in &model.record.files {
             let path = model.file(&file.name);
@@ -268,6 +328,42 @@ mod tests {
         let report = store.verify("m", None).unwrap();
         assert!(!report.ok());
         assert!(report.problems[0].contains("weights.bin"), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn a_damaged_model_is_refused_before_use() {
+        let root = tempfile::tempdir().unwrap();
+        let store = ModelStore::new(root.path());
+        let model = staged_model(&store, "m", b"hello weights");
+        store.require("m").unwrap();
+        assert!(model.dir.join(CHECKED_FILE).is_file(), "the hash is remembered");
+
+        let path = model.file("weights.bin");
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[3] ^= 0x01;
+        fs::write(&path, &bytes).unwrap();
+        let error = store.require("m").unwrap_err().to_string();
+        assert!(error.contains("sha256") && error.ends_with("run `awal models fetch m --force`"), "{error}");
+
+        fs::write(&path, b"hello").unwrap();
+        let error = store.require("m").unwrap_err().to_string();
+        assert!(error.contains("5 bytes where 13 were installed"), "{error}");
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_hashed_again() {
+        let root = tempfile::tempdir().unwrap();
+        let store = ModelStore::new(root.path());
+        let model = staged_model(&store, "m", b"hello weights");
+        store.require("m").unwrap();
+        // Same size, same modification time: taken as the file that matched
+        // (the trade-off that keeps a kiosk start fast; `verify` always hashes).
+        let path = model.file("weights.bin");
+        let modified = fs::metadata(&path).unwrap().modified().unwrap();
+        fs::write(&path, b"hello WEIGHTS").unwrap();
+        fs::File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+        store.require("m").unwrap();
+        assert!(!store.verify("m", None).unwrap().ok());
     }
 
     #[test]

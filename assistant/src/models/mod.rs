@@ -28,7 +28,7 @@ pub enum ModelError {
     UnknownModel(String),
     #[error("no pack `{0}` in the manifest")]
     UnknownPack(String),
-    #[error("{path}: sha256 mismatch: expected {expected}, found {found}; the file is corrupt or from another source, nothing was installed")]
+    #[error("{path}: sha256 mismatch: expected {expected}, found {found}; the file is corrupt or from another source")]
     HashMismatch { path: PathBuf, expected: String, found: String },
     #[error("{path}: expected {expected} bytes, found {found}")]
     SizeMismatch { path: PathBuf, expected: u64, found: u64 },
@@ -36,7 +36,7 @@ pub enum ModelError {
     Format { path: PathBuf, offset: u64, message: String },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("no source could provide `{file}`: {reasons}")]
+    #[error("no source could provide `{file}`, nothing was installed: {reasons}")]
     NoSource { file: String, reasons: String },
     #[error("`{command}` failed: {message}")]
     Tool { command: String, message: String },
@@ -46,6 +46,8 @@ pub enum ModelError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("model `{0}` is not installed: run `awal models fetch {0}`")]
     NotInstalled(String),
+    #[error("{path}: {reason}; model `{id}` is damaged, fetch it again: run `awal models fetch {id} --force`")]
+    Damaged { id: String, path: PathBuf, reason: String },
     #[error("{0}")]
     Tensor(#[from] candle_core::Error),
 }

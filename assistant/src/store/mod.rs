@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,10 @@ const MIGRATIONS: [&str; 1] = ["
     );
 "];
 
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
 /// A paperwork draft: the form's id, the language it is filled in, the
 /// answers so far (field id → value) and where it stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,12 +105,22 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         }
         let connection = Connection::open(path).map_err(sqlite)?;
-        connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = 5000;",
-            )
-            .map_err(sqlite)?;
+        // First, so that two kiosks or runs opening a new store at once wait
+        // for each other's locks (switching to WAL takes one) instead of failing.
+        connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(sqlite)?;
+        // Switching a new file to WAL can report "locked" at once, without
+        // waiting, while another first run switches it: tried again for as long
+        // as the busy timeout.
+        let started = std::time::Instant::now();
+        loop {
+            match connection.execute_batch("PRAGMA journal_mode = WAL;") {
+                Err(e) if is_busy(&e) && started.elapsed() < std::time::Duration::from_secs(5) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                outcome => break outcome.map_err(sqlite)?,
+            }
+        }
+        connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(sqlite)?;
         let store = Self { path: path.to_path_buf(), connection };
         store.check_integrity()?;
         store.migrate()?;
@@ -121,19 +135,27 @@ impl Store {
         StoreError::Sqlite { path: self.path.clone(), source }
     }
 
+    /// Applies the migrations not yet run, and their version number, in one
+    /// immediate transaction: the write lock is taken before the version is
+    /// read, so of two first runs at once the second waits, then finds the
+    /// schema made.
     fn migrate(&self) -> Result<(), StoreError> {
+        let transaction = rusqlite::Transaction::new_unchecked(&self.connection, TransactionBehavior::Immediate)
+            .map_err(|e| self.sqlite(e))?;
         let version: i64 =
-            self.connection.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.sqlite(e))?;
+            transaction.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.sqlite(e))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
             return Err(StoreError::TooNew { path: self.path.clone(), found: version, known });
         }
-        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            // Each step and its version number commit together.
-            let batch = format!("BEGIN; {migration} PRAGMA user_version = {}; COMMIT;", i + 1);
-            self.connection.execute_batch(&batch).map_err(|e| self.sqlite(e))?;
+        if version == known {
+            return Ok(());
         }
-        Ok(())
+        for migration in MIGRATIONS.iter().skip(version as usize) {
+            transaction.execute_batch(migration).map_err(|e| self.sqlite(e))?;
+        }
+        transaction.pragma_update(None, "user_version", known).map_err(|e| self.sqlite(e))?;
+        transaction.commit().map_err(|e| self.sqlite(e))
     }
 
     /// SQLite's own check of every page and index.

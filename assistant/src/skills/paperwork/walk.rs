@@ -12,6 +12,7 @@ use crate::corpus::form::{Field, FieldKind, Form};
 use crate::corpus::lang::Script;
 use crate::corpus::languages::{Languages, PaperworkWords};
 use crate::corpus::LangTag;
+use crate::documents::template::{self, TemplateError};
 use crate::documents::{write_pdf, write_synced, DocumentError};
 use crate::lm::{JsonGrammar, LanguageModel, LmError};
 use crate::store::{Draft, Store, StoreError};
@@ -67,8 +68,10 @@ pub enum PaperworkError {
     Export { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Document(#[from] DocumentError),
-    #[error("form template: {0}")]
-    Template(String),
+    #[error("form {form}: {source}")]
+    Template { form: String, source: TemplateError },
+    #[error("form {form}: {source}; the answers were written as plain text to {}", written.display())]
+    Sheet { form: String, source: TemplateError, written: PathBuf },
 }
 
 /// The person's language, and the languages whose files hold what the walk
@@ -258,23 +261,37 @@ impl FormWalk {
         self.state = State::Review;
         let sheet = lang.word(|w| w.here_is_the_sheet.as_ref());
         let is_everything_right = lang.word(|w| w.is_everything_right.as_ref());
-        let lines: Vec<String> =
-            self.render(form, lang)?.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+        // A broken template must not stop the walk: the answers are read back
+        // as they are, and the export says what failed.
+        let filled = self.render(form, lang).unwrap_or_else(|e| {
+            tracing::warn!("paperwork: {e}");
+            self.plain(form)
+        });
+        let lines: Vec<String> = filled.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
         let numbered: Vec<String> =
             lines.iter().take(form.fields.len()).enumerate().map(|(i, line)| format!("{}. {line}", i + 1)).collect();
         Ok(self.say(format!("{sheet} {} {is_everything_right}", numbered.join(" "))))
     }
 
-    /// The form's document in `lang` (else French, else any), filled in.
+    /// The form's document in `lang` (else French, else any), filled in
+    /// under the limits of `documents::template`.
     fn render(&self, form: &Form, lang: &InLanguage) -> Result<String, PaperworkError> {
-        let template = lang
-            .text_in(&form.document.template)
-            .ok_or_else(|| PaperworkError::Template(format!("{} has no document template", form.id)))?;
-        let mut context: BTreeMap<&str, String> = self.answers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        context.insert("today", today());
-        minijinja::Environment::new()
-            .render_str(template, &context)
-            .map_err(|e| PaperworkError::Template(format!("{e:#}")))
+        let keys: BTreeMap<String, String> = form.document.template.keys().map(|k| (k.clone(), k.clone())).collect();
+        let key = lang.text_in(&keys).map_or("", String::as_str);
+        let mut values = self.answers.clone();
+        values.insert("today".to_string(), today());
+        template::render(&form.document.template, key, &values, template::LIMITS)
+            .map_err(|source| PaperworkError::Template { form: form.id.clone(), source })
+    }
+
+    /// The answers one per line, field by field: what is read back and
+    /// exported when the form's template fails.
+    fn plain(&self, form: &Form) -> String {
+        form.fields
+            .iter()
+            .filter_map(|field| Some(format!("{}: {}", field.id, self.answers.get(&field.id)?)))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Writes the filled sheet as text and as JSON beside it, and records the export.
@@ -286,8 +303,15 @@ impl FormWalk {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let title = lang.text_in(&form.document.title);
         let text_path = dir.join(format!("{}-{}.txt", self.form_id, self.draft));
-        let text = format!("{}\n{}\n", title.map_or("", String::as_str), self.render(form, lang)?);
+        let rendered = self.render(form, lang);
+        let body = rendered.as_ref().map_or_else(|_| self.plain(form), String::clone);
+        let text = format!("{}\n{}\n", title.map_or("", String::as_str), body);
         write_synced(&text_path, text.as_bytes()).map_err(io(&text_path))?;
+        // The answers are on paper as plain text; the draft stays open (not
+        // exported) until its template is fixed.
+        if let Err(PaperworkError::Template { form, source }) = rendered {
+            return Err(PaperworkError::Sheet { form, source, written: text_path });
+        }
         let json_path = dir.join(format!("{}-{}.json", self.form_id, self.draft));
         let record =
             json!({ "form": self.form_id, "lang": lang.tag.to_string(), "date": today(), "answers": self.answers });
@@ -301,8 +325,13 @@ impl FormWalk {
             _ => *lang,
         };
         let print_title = print_lang.text_in(&form.document.title);
-        let lines: Vec<String> =
-            self.render(form, &print_lang)?.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+        let printed = self.render(form, &print_lang).map_err(|e| match e {
+            PaperworkError::Template { form, source } => {
+                PaperworkError::Sheet { form, source, written: text_path.clone() }
+            }
+            other => other,
+        })?;
+        let lines: Vec<String> = printed.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
         let pdf_path = dir.join(format!("{}-{}.pdf", self.form_id, self.draft));
         write_pdf(print_title.map_or("", String::as_str), &lines, &pdf_path)?;
         store.record_export(self.draft, "text", &text_path)?;
