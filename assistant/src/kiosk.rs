@@ -31,6 +31,8 @@ pub struct KioskOptions {
     pub idle_reset: Duration,
     /// Answer only speech that follows a press of Enter.
     pub push_to_talk: bool,
+    /// How long after the kiosk stops speaking it starts listening again.
+    pub echo_guard: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +68,10 @@ pub fn run(
             }
         };
         tracing::info!("listening on {}", capture.name());
-        let mut speaker =
-            Speaker(devices.open_playback().map_err(|e| tracing::warn!("{e}: replies are written, not heard")).ok());
+        let mut speaker = Speaker(
+            devices.open_playback().map_err(|e| tracing::warn!("{e}: replies are written, not heard")).ok(),
+            false,
+        );
         conversation.welcome(&mut |audio| speaker.say(audio));
         // A question fits one Whisper window.
         let endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
@@ -77,8 +81,16 @@ pub fn run(
         };
         let mut last_heard = Instant::now();
         let mut at_welcome = true;
+        let mut deaf_until = Instant::now();
         let lost = loop {
+            if speaker.spoke() {
+                // What came in meanwhile is the kiosk's own voice.
+                capture.discard_captured();
+                gate.forget_speech_under_way();
+                deaf_until = Instant::now() + options.echo_guard;
+            }
             let chunk = match capture.next_chunk(Duration::from_millis(500)) {
+                Ok(Some(_)) if Instant::now() < deaf_until => Vec::new(),
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => Vec::new(),
                 Err(e) => break e,
@@ -140,16 +152,23 @@ pub fn run(
     }
 }
 
-/// The speaker, when there is one.
-struct Speaker(Option<Box<dyn Playback>>);
+/// The speaker, when there is one, and whether it said something since
+/// last asked.
+struct Speaker(Option<Box<dyn Playback>>, bool);
 
 impl Speaker {
     fn say(&mut self, audio: &Path) {
+        self.1 = true;
         if let Some(speaker) = self.0.as_mut() {
             if let Err(e) = speaker.play(audio) {
                 tracing::warn!("{e}");
             }
         }
+    }
+
+    /// Whether something was said since the last call.
+    fn spoke(&mut self) -> bool {
+        std::mem::take(&mut self.1)
     }
 
     fn beep(&mut self) {

@@ -50,6 +50,10 @@ impl AudioDecoder {
         if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
             return Err(AudioError::Empty { path: path.to_path_buf() });
         }
+        // Checked before symphonia sees the header: it panics on some impossible ones.
+        let mut file = file;
+        super::format_check::check_wav_header(&mut file).map_err(&decode_error)?;
+        std::io::Seek::rewind(&mut file).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(extension) = path.extension().and_then(|e| e.to_str()) {
@@ -66,7 +70,11 @@ impl AudioDecoder {
             .ok_or_else(|| decode_error("no audio track".into()))?;
         let params = &track.codec_params;
         let source_rate = params.sample_rate.ok_or_else(|| decode_error("no sample rate".into()))?;
-        let source_channels = params.channels.map_or(1, |c| c.count()) as u16;
+        let channel_count = params.channels.map_or(1, |c| c.count());
+        // Bounds the resampler: a rate within these limits can at most
+        // multiply or divide the length by a known factor.
+        super::format_check::check_declared(source_rate, channel_count).map_err(&decode_error)?;
+        let source_channels = channel_count as u16;
         let decoder = codecs()
             .make(params, &DecoderOptions::default())
             .map_err(|e| decode_error(format!("unsupported codec: {e}")))?;

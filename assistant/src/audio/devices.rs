@@ -22,6 +22,10 @@ pub trait Capture {
     /// `timeout`; [`DeviceError::Ended`] when a recorded input is over; any
     /// other error when the device failed or went away.
     fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError>;
+
+    /// Drops what was captured and not yet read: the kiosk was speaking and
+    /// heard itself. Recordings are not heard during a reply, so keep theirs.
+    fn discard_captured(&mut self) {}
 }
 
 /// Where replies are heard.
@@ -60,6 +64,10 @@ impl Capture for Microphone {
 
     fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError> {
         Microphone::next_chunk(self, timeout)
+    }
+
+    fn discard_captured(&mut self) {
+        Microphone::discard_captured(self)
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Microphone {
     chunks: Receiver<Captured>,
     channels: usize,
     resampler: StreamResampler,
+    /// A failure met while discarding chunks, still to report.
+    failure: Option<String>,
     pub name: String,
 }
 
@@ -80,12 +82,26 @@ impl Microphone {
         .map_err(open)?;
         stream.play().map_err(open)?;
         let resampler = StreamResampler::new(rate, SAMPLE_RATE).map_err(|e| DeviceError::Open(e.to_string()))?;
-        Ok(Self { _stream: stream, chunks, channels, resampler, name })
+        Ok(Self { _stream: stream, chunks, channels, resampler, failure: None, name })
+    }
+
+    /// Drops the chunks captured and not yet read (a failure is kept: it
+    /// is the next thing [`Self::next_chunk`] says).
+    pub fn discard_captured(&mut self) {
+        while let Ok(captured) = self.chunks.try_recv() {
+            if let Captured::Failed(message) = captured {
+                self.failure = Some(message);
+                return;
+            }
+        }
     }
 
     /// The next 16 kHz mono samples; `Ok(None)` when nothing came within
     /// `timeout`; an error when the device failed or went away.
     pub fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError> {
+        if let Some(message) = self.failure.take() {
+            return Err(DeviceError::Lost(message));
+        }
         match self.chunks.recv_timeout(timeout) {
             Ok(Captured::Samples(interleaved)) => {
                 let mono = downmix(&interleaved, self.channels);
