@@ -212,3 +212,19 @@ fn the_kiosk_does_not_answer_its_own_voice() {
     assert!(unasked.is_empty(), "the kiosk answered its own reply: {unasked:?} {}", kiosk.log());
     assert_eq!(kiosk.turns(), 1, "{}", kiosk.log());
 }
+
+#[test]
+fn doctor_lists_the_sound_servers_devices() {
+    let server = SoundServer::start();
+    let output = common::awal().args(["doctor", "--json"]).envs(server.env()).output().unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let check = |name: &str| report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+    let sound_server = check("sound server");
+    assert_eq!(sound_server["status"], "ok", "{sound_server}");
+    let detail = sound_server["detail"].as_str().unwrap();
+    assert!(detail.contains("inputs: mouth") && detail.contains("speaker") && detail.contains("room"), "{detail}");
+    // No sound card, but the server's devices are the kiosk's input and output.
+    for name in ["audio input", "audio output"] {
+        assert_eq!(check(name)["status"], "ok", "{}", check(name));
+    }
+}
