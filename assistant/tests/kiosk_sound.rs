@@ -205,7 +205,8 @@ fn the_kiosk_does_not_answer_its_own_voice() {
     server.say(&question);
     // The turn is logged once its reply was played.
     kiosk.wait_for(" turn", 1, Duration::from_secs(60));
-    let reply_end = speaker.wait_for_sound_then_quiet(welcome_end, Duration::from_millis(500), Duration::from_secs(10)).len();
+    let reply_end =
+        speaker.wait_for_sound_then_quiet(welcome_end, Duration::from_millis(500), Duration::from_secs(10)).len();
     std::thread::sleep(WOULD_ANSWER_WITHIN);
     // One question, one answer: the reply it heard was not answered.
     let unasked = sounds(&speaker.samples()[reply_end..], Duration::from_millis(500));
