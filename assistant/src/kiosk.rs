@@ -81,16 +81,13 @@ pub fn run(
         };
         let mut last_heard = Instant::now();
         let mut at_welcome = true;
-        let mut deaf_until = Instant::now();
         let lost = loop {
             if speaker.spoke() {
                 // What came in meanwhile is the kiosk's own voice.
-                capture.discard_captured();
+                capture.ignore_own_voice(options.echo_guard);
                 gate.forget_speech_under_way();
-                deaf_until = Instant::now() + options.echo_guard;
             }
             let chunk = match capture.next_chunk(Duration::from_millis(500)) {
-                Ok(Some(_)) if Instant::now() < deaf_until => Vec::new(),
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => Vec::new(),
                 Err(e) => break e,

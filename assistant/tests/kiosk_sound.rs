@@ -159,6 +159,9 @@ fn a_question_said_into_the_microphone_is_answered_through_the_speaker() {
     let seconds = (end - start) as f32 / RATE as f32;
     println!("real-loop latency (rights): {latency:.2} s from the last sample said to the first reply sample");
     println!("reply: {seconds:.2} s played, {reply_seconds:.2} s synthesized");
+    // Where the time went: the end-of-speech pause (700 ms), then Whisper and the reply (the turn's log line).
+    let turn_line = log.lines().find(|l| l.contains(": turn ")).unwrap_or_default();
+    println!("{}", turn_line.split(": turn ").nth(1).unwrap_or_default());
     assert!(
         (seconds - reply_seconds).abs() < 0.15 * reply_seconds + 0.3,
         "{seconds} s played of {reply_seconds} s: {log}"

@@ -23,9 +23,10 @@ pub trait Capture {
     /// other error when the device failed or went away.
     fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError>;
 
-    /// Drops what was captured and not yet read: the kiosk was speaking and
-    /// heard itself. Recordings are not heard during a reply, so keep theirs.
-    fn discard_captured(&mut self) {}
+    /// The kiosk has just spoken: drops what was captured meanwhile and for
+    /// `guard` from now (its own voice). Recordings are not heard during a
+    /// reply, so they keep everything.
+    fn ignore_own_voice(&mut self, _guard: Duration) {}
 }
 
 /// Where replies are heard.
@@ -66,8 +67,8 @@ impl Capture for Microphone {
         Microphone::next_chunk(self, timeout)
     }
 
-    fn discard_captured(&mut self) {
-        Microphone::discard_captured(self)
+    fn ignore_own_voice(&mut self, guard: Duration) {
+        Microphone::ignore_own_voice(self, guard)
     }
 }
 

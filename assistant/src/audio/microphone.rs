@@ -3,7 +3,7 @@
 //! mid-sentence ends the capture with an error; the kiosk then waits for it.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
@@ -38,6 +38,8 @@ pub struct Microphone {
     resampler: StreamResampler,
     /// A failure met while discarding chunks, still to report.
     failure: Option<String>,
+    /// Chunks captured before this are the kiosk's own voice.
+    deaf_until: Instant,
     pub name: String,
 }
 
@@ -82,12 +84,14 @@ impl Microphone {
         .map_err(open)?;
         stream.play().map_err(open)?;
         let resampler = StreamResampler::new(rate, SAMPLE_RATE).map_err(|e| DeviceError::Open(e.to_string()))?;
-        Ok(Self { _stream: stream, chunks, channels, resampler, failure: None, name })
+        Ok(Self { _stream: stream, chunks, channels, resampler, failure: None, deaf_until: Instant::now(), name })
     }
 
-    /// Drops the chunks captured and not yet read (a failure is kept: it
+    /// Drops the chunks captured and not yet read, and those captured
+    /// within `guard` from now: the kiosk's own voice (a failure is kept: it
     /// is the next thing [`Self::next_chunk`] says).
-    pub fn discard_captured(&mut self) {
+    pub fn ignore_own_voice(&mut self, guard: Duration) {
+        self.deaf_until = Instant::now() + guard;
         while let Ok(captured) = self.chunks.try_recv() {
             if let Captured::Failed(message) = captured {
                 self.failure = Some(message);
@@ -105,7 +109,9 @@ impl Microphone {
         match self.chunks.recv_timeout(timeout) {
             Ok(Captured::Samples(interleaved)) => {
                 let mono = downmix(&interleaved, self.channels);
-                self.resampler.push(&mono).map(Some).map_err(|e| DeviceError::Lost(e.to_string()))
+                let samples = self.resampler.push(&mono).map_err(|e| DeviceError::Lost(e.to_string()))?;
+                // Still the tail of the kiosk's own voice.
+                Ok(Some(if Instant::now() < self.deaf_until { Vec::new() } else { samples }))
             }
             Ok(Captured::Failed(message)) => Err(DeviceError::Lost(message)),
             Err(RecvTimeoutError::Timeout) => Ok(None),
