@@ -158,7 +158,10 @@ impl Speaker {
         self.1 = true;
         if let Some(speaker) = self.0.as_mut() {
             if let Err(e) = speaker.play(audio) {
-                tracing::warn!("{e}");
+                tracing::warn!("{e}: replies are not heard until the microphone is opened again");
+                // Closing a stream to a dead sound server can hang in
+                // libpulse: the lost speaker is left behind, not dropped.
+                std::mem::forget(self.0.take());
             }
         }
     }

@@ -232,3 +232,25 @@ fn doctor_lists_the_sound_servers_devices() {
         assert_eq!(check(name)["status"], "ok", "{}", check(name));
     }
 }
+
+#[test]
+fn the_kiosk_hears_again_after_the_sound_server_restarts() {
+    common::real_model("whisper-base");
+    let question = spoken(QUESTION);
+    let mut server = SoundServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let mut kiosk = Kiosk::start(&server, data.path());
+    kiosk.wait_for("listening on", 1, Duration::from_secs(60));
+    // The welcome is said before the kiosk listens: let it be said.
+    std::thread::sleep(Duration::from_secs(2));
+    server.restart();
+    // It says what happened, looks again, and listens on the new server.
+    kiosk.wait_for("no sound from the microphone", 1, Duration::from_secs(30));
+    kiosk.wait_for("listening on", 2, Duration::from_secs(30));
+    let speaker = server.record_speaker();
+    speaker.wait_for_sound_then_quiet(0, Duration::from_millis(1500), Duration::from_secs(30));
+    server.say(&question);
+    kiosk.wait_for(" turn", 1, Duration::from_secs(60));
+    let log = kiosk.log();
+    assert!(log.contains("skill=Rights"), "{log}");
+}

@@ -66,23 +66,33 @@ impl SoundServer {
             ),
         )
         .unwrap();
-        let daemon = Command::new("pulseaudio")
-            .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--log-target=stderr", "-F"])
-            .arg(&script)
-            .envs(env_of(dir.path()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.path().join("pulseaudio.log")).unwrap()))
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "pulseaudio is needed for the sound-server tests ({e}): \
-                     apt-get install pulseaudio pulseaudio-utils libasound2-plugins, or run scripts/test"
-                )
-            });
+        let daemon = spawn_daemon(dir.path());
         let mut server = Self { dir, daemon, mouth: None };
         server.wait_until_ready(&fifo);
         server.mouth = Some(Mouth::open(&fifo));
         server
+    }
+
+    /// Stops the server and starts it again, as after a crash: every
+    /// client's connection is cut.
+    pub fn restart(&mut self) {
+        self.stop_mouth();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+        let fifo = self.dir.path().join("mouth.fifo");
+        // The pipe source makes its FIFO and refuses one left over.
+        let _ = std::fs::remove_file(&fifo);
+        self.daemon = spawn_daemon(self.dir.path());
+        self.wait_until_ready(&fifo);
+        self.mouth = Some(Mouth::open(&fifo));
+    }
+
+    fn stop_mouth(&mut self) {
+        if let Some(mouth) = self.mouth.take() {
+            mouth.stop.store(true, Ordering::Relaxed);
+            drop(mouth.utterances);
+            let _ = mouth.thread.join();
+        }
     }
 
     /// The environment a client needs to use this server (and only it).
@@ -154,6 +164,23 @@ impl SoundServer {
     }
 }
 
+/// Starts `pulseaudio` on the script in `dir`, logging to `dir/pulseaudio.log`.
+fn spawn_daemon(dir: &Path) -> Child {
+    Command::new("pulseaudio")
+        .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--log-target=stderr", "-F"])
+        .arg(dir.join("default.pa"))
+        .envs(env_of(dir))
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(dir.join("pulseaudio.log")).unwrap()))
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "pulseaudio is needed for the sound-server tests ({e}): \
+                 apt-get install pulseaudio pulseaudio-utils libasound2-plugins, or run scripts/test"
+            )
+        })
+}
+
 fn env_of(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     vec![
         ("XDG_RUNTIME_DIR", dir.join("runtime")),
@@ -164,11 +191,7 @@ fn env_of(dir: &Path) -> Vec<(&'static str, PathBuf)> {
 
 impl Drop for SoundServer {
     fn drop(&mut self) {
-        if let Some(mouth) = self.mouth.take() {
-            mouth.stop.store(true, Ordering::Relaxed);
-            drop(mouth.utterances);
-            let _ = mouth.thread.join();
-        }
+        self.stop_mouth();
         let _ = self.daemon.kill();
         let _ = self.daemon.wait();
     }
