@@ -47,7 +47,9 @@ fn check(name: &str, status: Status, detail: String, remedy: Option<&str>) -> Ch
 /// Runs every check. Hashing the configured models takes a few seconds.
 pub fn run(config: &Config, data_dir: &Path, store: &ModelStore, manifest: &Manifest) -> Report {
     let mut checks = vec![cpu_check(), memory_check(), data_dir_check(data_dir)];
-    checks.extend(audio_checks(Path::new("/proc/asound/pcm")));
+    let server = SoundServer::query();
+    checks.extend(with_sound_server(audio_checks(Path::new("/proc/asound/pcm")), server.as_ref()));
+    checks.push(sound_server_check(server.as_ref()));
     for (role, id) in [("asr", &config.models.asr), ("lm", &config.models.lm)] {
         checks.push(model_check(role, id, store, manifest));
     }
@@ -176,6 +178,70 @@ pub fn audio_checks(pcm_listing: &Path) -> Vec<Check> {
         }
     })
     .collect()
+}
+
+/// The devices of a PulseAudio (or PipeWire's Pulse) sound server, as
+/// `pactl` lists them: ALSA's default device goes through it when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoundServer {
+    /// Microphones, their monitors (what a speaker plays) left out.
+    pub sources: Vec<String>,
+    pub sinks: Vec<String>,
+}
+
+impl SoundServer {
+    /// `None` when no server answers (or `pactl` is not installed).
+    pub fn query() -> Option<Self> {
+        let names = |kind: &str| -> Option<Vec<String>> {
+            let output = Command::new("pactl").args(["list", "short", kind]).output().ok()?;
+            output.status.success().then(|| Self::names(&String::from_utf8_lossy(&output.stdout)))
+        };
+        let sources = names("sources")?.into_iter().filter(|s| !s.ends_with(".monitor")).collect();
+        Some(Self { sources, sinks: names("sinks")? })
+    }
+
+    /// The second column of `pactl list short`: the device names.
+    fn names(listing: &str) -> Vec<String> {
+        listing.lines().filter_map(|l| l.split('\t').nth(1)).map(str::to_string).collect()
+    }
+}
+
+/// A sound server's sources and sinks count as the input and output ALSA
+/// does not list itself.
+fn with_sound_server(mut checks: Vec<Check>, server: Option<&SoundServer>) -> Vec<Check> {
+    let Some(server) = server else { return checks };
+    for check in &mut checks {
+        let devices = if check.name == "audio input" { &server.sources } else { &server.sinks };
+        if check.status == Status::Fail && !devices.is_empty() {
+            *check = Check {
+                name: check.name.clone(),
+                status: Status::Ok,
+                detail: format!("through the sound server: {}", devices.join(", ")),
+                remedy: None,
+            };
+        }
+    }
+    checks
+}
+
+fn sound_server_check(server: Option<&SoundServer>) -> Check {
+    match server {
+        Some(server) => check(
+            "sound server",
+            Status::Ok,
+            format!("inputs: {}; outputs: {}", list_or_none(&server.sources), list_or_none(&server.sinks)),
+            None,
+        ),
+        None => check("sound server", Status::Ok, "none running: ALSA devices are used directly".into(), None),
+    }
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn model_check(role: &str, id: &str, store: &ModelStore, manifest: &Manifest) -> Check {

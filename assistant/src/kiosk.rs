@@ -31,6 +31,8 @@ pub struct KioskOptions {
     pub idle_reset: Duration,
     /// Answer only speech that follows a press of Enter.
     pub push_to_talk: bool,
+    /// How long after the kiosk stops speaking it starts listening again.
+    pub echo_guard: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +68,10 @@ pub fn run(
             }
         };
         tracing::info!("listening on {}", capture.name());
-        let mut speaker =
-            Speaker(devices.open_playback().map_err(|e| tracing::warn!("{e}: replies are written, not heard")).ok());
+        let mut speaker = Speaker(
+            devices.open_playback().map_err(|e| tracing::warn!("{e}: replies are written, not heard")).ok(),
+            false,
+        );
         conversation.welcome(&mut |audio| speaker.say(audio));
         // A question fits one Whisper window.
         let endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
@@ -78,6 +82,11 @@ pub fn run(
         let mut last_heard = Instant::now();
         let mut at_welcome = true;
         let lost = loop {
+            if speaker.spoke() {
+                // What came in meanwhile is the kiosk's own voice.
+                capture.ignore_own_voice(options.echo_guard);
+                gate.forget_speech_under_way();
+            }
             let chunk = match capture.next_chunk(Duration::from_millis(500)) {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => Vec::new(),
@@ -140,16 +149,26 @@ pub fn run(
     }
 }
 
-/// The speaker, when there is one.
-struct Speaker(Option<Box<dyn Playback>>);
+/// The speaker, when there is one, and whether it said something since
+/// last asked.
+struct Speaker(Option<Box<dyn Playback>>, bool);
 
 impl Speaker {
     fn say(&mut self, audio: &Path) {
+        self.1 = true;
         if let Some(speaker) = self.0.as_mut() {
             if let Err(e) = speaker.play(audio) {
-                tracing::warn!("{e}");
+                tracing::warn!("{e}: replies are not heard until the microphone is opened again");
+                // Closing a stream to a dead sound server can hang in
+                // libpulse: the lost speaker is left behind, not dropped.
+                std::mem::forget(self.0.take());
             }
         }
+    }
+
+    /// Whether something was said since the last call.
+    fn spoke(&mut self) -> bool {
+        std::mem::take(&mut self.1)
     }
 
     fn beep(&mut self) {

@@ -5,8 +5,10 @@
 # libasound2-dev (ALSA audio), espeak-ng (spoken replies, test speech), alsa-utils
 # (the human "Front_Center.wav" recording), sox, libsox-fmt-mp3 and opus-tools
 # (audio conversions in tests), python3-pip (fetching
-# model wheels from PyPI).
-AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-dejavu-core)
+# model wheels from PyPI), pulseaudio, pulseaudio-utils (pactl, parec) and
+# libasound2-plugins (ALSA's default device on PulseAudio): the private sound
+# server the kiosk's live-audio tests run on.
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-dejavu-core pulseaudio pulseaudio-utils libasound2-plugins)
 
 ensure_debian_packages() {
     local missing=()

@@ -55,6 +55,10 @@ impl AudioDecoder {
         if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
             return Err(AudioError::Empty { path: path.to_path_buf() });
         }
+        // Checked before symphonia sees the header: it panics on some impossible ones.
+        let mut file = file;
+        super::format_check::check_wav_header(&mut file).map_err(&decode_error)?;
+        std::io::Seek::rewind(&mut file).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(extension) = path.extension().and_then(|e| e.to_str()) {
@@ -71,7 +75,11 @@ impl AudioDecoder {
             .ok_or_else(|| decode_error("no audio track".into()))?;
         let params = &track.codec_params;
         let source_rate = params.sample_rate.ok_or_else(|| decode_error("no sample rate".into()))?;
-        let source_channels = params.channels.map_or(1, |c| c.count()) as u16;
+        let channel_count = params.channels.map_or(1, |c| c.count());
+        // Bounds the resampler: a rate within these limits can at most
+        // multiply or divide the length by a known factor.
+        super::format_check::check_declared(source_rate, channel_count).map_err(&decode_error)?;
+        let source_channels = channel_count as u16;
         let decoder = codecs()
             .make(params, &DecoderOptions::default())
             .map_err(|e| decode_error(format!("unsupported codec: {e}")))?;
@@ -155,5 +163,58 @@ impl AudioDecoder {
                 return Ok(Some(out));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load_audio;
+    use super::*;
+
+    /// A 16-bit PCM WAV declaring `rate` Hz and `channels`, holding `frames` of a tone.
+    fn wav(dir: &Path, rate: u32, channels: u16, frames: usize) -> PathBuf {
+        let path = dir.join(format!("{rate}-{channels}.wav"));
+        let mut out = Vec::new();
+        let data = frames * usize::from(channels) * 2;
+        out.extend_from_slice(b"RIFF");
+        out.extend_from_slice(&(36 + data as u32).to_le_bytes());
+        out.extend_from_slice(b"WAVEfmt ");
+        out.extend_from_slice(&16u32.to_le_bytes());
+        out.extend_from_slice(&1u16.to_le_bytes());
+        out.extend_from_slice(&channels.to_le_bytes());
+        out.extend_from_slice(&rate.to_le_bytes());
+        out.extend_from_slice(&(rate.wrapping_mul(u32::from(channels) * 2)).to_le_bytes());
+        out.extend_from_slice(&(channels * 2).to_le_bytes());
+        out.extend_from_slice(&16u16.to_le_bytes());
+        out.extend_from_slice(b"data");
+        out.extend_from_slice(&(data as u32).to_le_bytes());
+        for i in 0..frames * usize::from(channels) {
+            out.extend_from_slice(&(((i % 40) as i16 - 20) * 500).to_le_bytes());
+        }
+        std::fs::write(&path, out).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_wav_declaring_an_impossible_rate_is_refused_without_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        // Symphonia panics on 0 Hz; 1 Hz would be resampled 16000-fold.
+        for (rate, why) in [(0, "0 Hz"), (1, "1 Hz"), (3_000_000, "3000000 Hz")] {
+            let path = wav(dir.path(), rate, 1, 1600);
+            match load_audio(&path) {
+                Err(AudioError::Decode { message, .. }) => assert!(message.contains(why), "{message}"),
+                other => panic!("{rate} Hz: {other:?}"),
+            }
+        }
+        let path = wav(dir.path(), 16_000, 0, 1600);
+        assert!(matches!(load_audio(&path), Err(AudioError::Decode { .. })), "0 channels");
+    }
+
+    #[test]
+    fn a_tiny_ordinary_wav_still_decodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let recording = load_audio(&wav(dir.path(), 8_000, 2, 800)).unwrap();
+        assert_eq!((recording.source_rate, recording.source_channels), (8_000, 2));
+        assert_eq!(recording.samples.len(), 1600);
     }
 }

@@ -22,6 +22,11 @@ pub trait Capture {
     /// `timeout`; [`DeviceError::Ended`] when a recorded input is over; any
     /// other error when the device failed or went away.
     fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError>;
+
+    /// The kiosk has just spoken: drops what was captured meanwhile and for
+    /// `guard` from now (its own voice). Recordings are not heard during a
+    /// reply, so they keep everything.
+    fn ignore_own_voice(&mut self, _guard: Duration) {}
 }
 
 /// Where replies are heard.
@@ -60,6 +65,10 @@ impl Capture for Microphone {
 
     fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError> {
         Microphone::next_chunk(self, timeout)
+    }
+
+    fn ignore_own_voice(&mut self, guard: Duration) {
+        Microphone::ignore_own_voice(self, guard)
     }
 }
 

@@ -3,7 +3,7 @@
 //! mid-sentence ends the capture with an error; the kiosk then waits for it.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
@@ -25,17 +25,28 @@ pub enum DeviceError {
     Play { path: std::path::PathBuf, message: String },
 }
 
+/// Silence from a live device comes as samples; this long with none is a lost device.
+const STALLED: Duration = Duration::from_secs(3);
+
 enum Captured {
     Samples(Vec<f32>),
     Failed(String),
 }
 
 pub struct Microphone {
-    /// Kept alive: dropping it stops the capture.
-    _stream: cpal::Stream,
+    /// Kept alive: dropping it stops the capture. `None` only while dropped.
+    stream: Option<cpal::Stream>,
+    /// The device failed or went away.
+    lost: bool,
     chunks: Receiver<Captured>,
     channels: usize,
     resampler: StreamResampler,
+    /// A failure met while discarding chunks, still to report.
+    failure: Option<String>,
+    /// Chunks captured before this are the kiosk's own voice.
+    deaf_until: Instant,
+    /// When the device last delivered samples.
+    last_samples: Instant,
     pub name: String,
 }
 
@@ -80,20 +91,76 @@ impl Microphone {
         .map_err(open)?;
         stream.play().map_err(open)?;
         let resampler = StreamResampler::new(rate, SAMPLE_RATE).map_err(|e| DeviceError::Open(e.to_string()))?;
-        Ok(Self { _stream: stream, chunks, channels, resampler, name })
+        Ok(Self {
+            stream: Some(stream),
+            lost: false,
+            chunks,
+            channels,
+            resampler,
+            failure: None,
+            deaf_until: Instant::now(),
+            last_samples: Instant::now(),
+            name,
+        })
+    }
+
+    /// Drops the chunks captured and not yet read, and those captured
+    /// within `guard` from now: the kiosk's own voice (a failure is kept: it
+    /// is the next thing [`Self::next_chunk`] says).
+    pub fn ignore_own_voice(&mut self, guard: Duration) {
+        self.deaf_until = Instant::now() + guard;
+        // What queued while the kiosk spoke came from a live device.
+        self.last_samples = Instant::now();
+        while let Ok(captured) = self.chunks.try_recv() {
+            if let Captured::Failed(message) = captured {
+                self.failure = Some(message);
+                return;
+            }
+        }
     }
 
     /// The next 16 kHz mono samples; `Ok(None)` when nothing came within
     /// `timeout`; an error when the device failed or went away.
     pub fn next_chunk(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError> {
+        let chunk = self.receive(timeout);
+        self.lost |= chunk.is_err();
+        chunk
+    }
+
+    fn receive(&mut self, timeout: Duration) -> Result<Option<Vec<f32>>, DeviceError> {
+        if let Some(message) = self.failure.take() {
+            return Err(DeviceError::Lost(message));
+        }
         match self.chunks.recv_timeout(timeout) {
             Ok(Captured::Samples(interleaved)) => {
+                self.last_samples = Instant::now();
                 let mono = downmix(&interleaved, self.channels);
-                self.resampler.push(&mono).map(Some).map_err(|e| DeviceError::Lost(e.to_string()))
+                let samples = self.resampler.push(&mono).map_err(|e| DeviceError::Lost(e.to_string()))?;
+                // Still the tail of the kiosk's own voice.
+                Ok(Some(if Instant::now() < self.deaf_until { Vec::new() } else { samples }))
             }
             Ok(Captured::Failed(message)) => Err(DeviceError::Lost(message)),
+            // A live device delivers silence too: nothing at all means the
+            // device or the sound server went away without a word (cpal over
+            // PulseAudio reports no error when the server stops).
+            Err(RecvTimeoutError::Timeout) if self.last_samples.elapsed() >= STALLED => Err(DeviceError::Lost(
+                format!("no sound from the microphone for {} s (device or sound server gone)", STALLED.as_secs()),
+            )),
             Err(RecvTimeoutError::Timeout) => Ok(None),
             Err(RecvTimeoutError::Disconnected) => Err(DeviceError::Lost("the capture stream ended".into())),
+        }
+    }
+}
+
+impl Drop for Microphone {
+    fn drop(&mut self) {
+        if self.lost {
+            // Stopping a stream joins its capture thread, and over PulseAudio
+            // that thread can be stuck for good in libpulse once the server
+            // died: the kiosk would hang. A lost stream is left behind (a
+            // thread and a few descriptors per loss) so the kiosk can open the
+            // microphone again.
+            std::mem::forget(self.stream.take());
         }
     }
 }

@@ -10,6 +10,7 @@
 pub mod decode;
 pub mod devices;
 pub mod filterbank;
+pub mod format_check;
 pub mod microphone;
 pub mod playback;
 pub mod push_to_talk;

@@ -39,6 +39,12 @@ impl TalkGate {
         self.open
     }
 
+    /// Drops speech the endpointer is in the middle of (the kiosk's own
+    /// voice, heard while it spoke).
+    pub fn forget_speech_under_way(&mut self) {
+        let _ = self.endpointer.finish();
+    }
+
     /// Feeds a chunk; `pressed` says whether the button was pressed since the
     /// last one. Returns the turns that ended.
     pub fn push(&mut self, chunk: &[f32], pressed: bool) -> Vec<Vec<f32>> {

@@ -32,6 +32,10 @@ pub struct KioskArgs {
     /// Seconds of quiet after which the kiosk starts over at the welcome.
     #[arg(long, default_value_t = 60)]
     idle_seconds: u64,
+    /// Milliseconds after the kiosk stops speaking before it listens again
+    /// (its speaker's last sound is still in the room and the sound server).
+    #[arg(long, default_value_t = 400)]
+    echo_guard_ms: u64,
     /// Keep the synthesized reply audio in DATA_DIR/kiosk after it is played
     /// (it says names and numbers: off unless an operator records visits).
     #[arg(long)]
@@ -80,6 +84,7 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
         end_of_speech_ms: 700,
         idle_reset: Duration::from_secs(args.idle_seconds),
         push_to_talk: args.push_to_talk,
+        echo_guard: Duration::from_millis(args.echo_guard_ms),
     };
     tracing::info!(lang = %args.conversation.lang, country = %args.conversation.country, "kiosk starting");
     run_kiosk(&mut conversation, devices.as_mut(), &options)?;

@@ -4,6 +4,7 @@
 
 pub mod ct2;
 pub mod http;
+pub mod pulse;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
