@@ -137,6 +137,12 @@ fn a_stream_of_keywords_from_a_new_voice_is_cut_and_matched() {
     let words: Vec<&Value> = heard.iter().map(|u| &u["word"]).collect();
     assert_eq!(words, [&Value::from("oui"), &Value::from("trois"), &Value::Null], "{stdout}");
     assert!(heard[1]["start_s"].as_f64().unwrap() > heard[0]["end_s"].as_f64().unwrap());
+
+    // A WAV header with no samples is an error, as for `transcribe`, not a silence matched.
+    let empty = tempfile::Builder::new().suffix(".wav").tempfile().unwrap();
+    common::write_wav(empty.path(), &[], 16_000);
+    let (output, _, stderr) = keywords(&["match", "--dir", set, "--lang", "fr", empty.path().to_str().unwrap()]);
+    assert!(!output.status.success() && stderr.contains(&*empty.path().to_string_lossy()), "{stderr}");
 }
 
 #[test]

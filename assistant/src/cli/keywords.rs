@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use awal::audio::microphone::Microphone;
 use awal::audio::vad::Endpointer;
-use awal::audio::{load_audio, AudioDecoder, Recording, SAMPLE_RATE};
+use awal::audio::{load_audio, AudioDecoder, AudioError, Recording, SAMPLE_RATE};
 use awal::keywords::detector::{load_background, Background, Detector, Embedder};
 use awal::keywords::embedding::{SpeechEmbedding, SPEECH_EMBEDDING};
 use awal::keywords::encoder::WhisperFeatures;
@@ -370,6 +370,10 @@ fn utterances(file: &Path) -> anyhow::Result<Vec<(f32, f32, Vec<f32>)>> {
     }
     if let Some(utterance) = endpointer.finish() {
         cut(utterance, heard, &mut found);
+    }
+    if heard == 0 {
+        // A header and no samples: said, as `transcribe` does, not matched as silence.
+        return Err(AudioError::Empty { path: file.to_path_buf() }.into());
     }
     if found.is_empty() {
         found.push((0.0, heard as f32 / 16_000.0, Vec::new()));

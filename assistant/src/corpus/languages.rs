@@ -427,7 +427,17 @@ impl Languages {
 }
 
 fn parse(name: &str, text: &str) -> Result<Language, String> {
-    let language: Language = toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))?;
+    // The limits of every content file (`corpus::limits`): a language file
+    // comes from the same hands and the same USB sticks.
+    if text.len() as u64 > super::limits::FILE_BYTES {
+        return Err(format!("{} bytes (at most {})", text.len(), super::limits::FILE_BYTES));
+    }
+    let one_line = |e: toml::de::Error| e.to_string().trim_end().replace('\n', " ");
+    let table: toml::Table = toml::from_str(text).map_err(one_line)?;
+    if let Some(oversized) = super::limits::oversized(&table) {
+        return Err(oversized);
+    }
+    let language: Language = toml::from_str(text).map_err(one_line)?;
     let stem = name.strip_suffix(".toml").unwrap_or(name);
     if language.code != stem {
         return Err(format!("code `{}` differs from the file name `{name}`: rename one", language.code));
@@ -512,6 +522,18 @@ mod tests {
 
     fn code(c: &str) -> LangCode {
         LangCode::new(c).unwrap()
+    }
+
+    #[test]
+    fn a_language_file_past_the_content_limits_is_refused() {
+        let phrase = "x".repeat(super::super::limits::TEXT_BYTES + 1);
+        let text = format!(
+            "code = \"kab\"\nname = \"Kabyle\"\nscript = \"Latn\"\nreview = {{ status = \"draft\", by = \"t\" }}\n\
+             [phrases]\nwelcome = \"{phrase}\""
+        );
+        assert!(parse("kab.toml", &text).unwrap_err().contains("`phrases.welcome` is"));
+        let huge = format!("# {}\n", "x".repeat(super::super::limits::FILE_BYTES as usize));
+        assert!(parse("kab.toml", &huge).unwrap_err().contains("bytes (at most"));
     }
 
     #[test]

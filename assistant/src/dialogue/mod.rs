@@ -152,7 +152,10 @@ impl<'c> Dialogue<'c> {
     fn turn(&mut self, said: &str, samples: Option<&[f32]>, confidence: f32, ahead: &mut Ahead) -> Reply {
         let said = said.trim();
         let spotted = spot(said, &self.cx.lang, self.languages());
-        let sure = spotted.filter(|s| s.sure() && confidence >= MIN_CONFIDENCE);
+        // A yes or a no is short, and Whisper is least sure of short words:
+        // its confidence gates only the commands that can be asked back.
+        let confident = |s: &Spotted| confidence >= MIN_CONFIDENCE || matches!(s.command, Command::Yes | Command::No);
+        let sure = spotted.filter(|s| s.sure() && confident(s));
         let mut heard = sure.map(|s| s.command);
         let asked = self.asked.take();
         let utterance = Utterance { said, samples, command: heard };
