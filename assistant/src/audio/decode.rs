@@ -171,27 +171,11 @@ mod tests {
     use super::super::load_audio;
     use super::*;
 
-    /// A 16-bit PCM WAV declaring `rate` Hz and `channels`, holding `frames` of a tone.
+    /// A 16-bit PCM WAV declaring `rate` Hz and `channels`, holding `frames` of silence.
     fn wav(dir: &Path, rate: u32, channels: u16, frames: usize) -> PathBuf {
         let path = dir.join(format!("{rate}-{channels}.wav"));
-        let mut out = Vec::new();
-        let data = frames * usize::from(channels) * 2;
-        out.extend_from_slice(b"RIFF");
-        out.extend_from_slice(&(36 + data as u32).to_le_bytes());
-        out.extend_from_slice(b"WAVEfmt ");
-        out.extend_from_slice(&16u32.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&channels.to_le_bytes());
-        out.extend_from_slice(&rate.to_le_bytes());
-        out.extend_from_slice(&(rate.wrapping_mul(u32::from(channels) * 2)).to_le_bytes());
-        out.extend_from_slice(&(channels * 2).to_le_bytes());
-        out.extend_from_slice(&16u16.to_le_bytes());
-        out.extend_from_slice(b"data");
-        out.extend_from_slice(&(data as u32).to_le_bytes());
-        for i in 0..frames * usize::from(channels) {
-            out.extend_from_slice(&(((i % 40) as i16 - 20) * 500).to_le_bytes());
-        }
-        std::fs::write(&path, out).unwrap();
+        let bytes = super::super::format_check::wav(rate, channels, 16, frames * usize::from(channels) * 2);
+        std::fs::write(&path, bytes).unwrap();
         path
     }
 

@@ -62,27 +62,28 @@ pub fn check_wav_header(reader: &mut impl Read) -> Result<(), String> {
 }
 
 #[cfg(test)]
+/// A 44-byte PCM WAV header and `samples` bytes of silence (for tests).
+pub(crate) fn wav(rate: u32, channels: u16, width: u16, samples: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + samples as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * u32::from(channels) * u32::from(width) / 8).to_le_bytes());
+    out.extend_from_slice(&(channels * width / 8).to_le_bytes());
+    out.extend_from_slice(&width.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(samples as u32).to_le_bytes());
+    out.resize(out.len() + samples, 0);
+    out
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A 44-byte PCM WAV header and `samples` bytes of data.
-    fn wav(rate: u32, channels: u16, width: u16, samples: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(b"RIFF");
-        out.extend_from_slice(&(36 + samples as u32).to_le_bytes());
-        out.extend_from_slice(b"WAVEfmt ");
-        out.extend_from_slice(&16u32.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&channels.to_le_bytes());
-        out.extend_from_slice(&rate.to_le_bytes());
-        out.extend_from_slice(&(rate * u32::from(channels) * u32::from(width) / 8).to_le_bytes());
-        out.extend_from_slice(&(channels * width / 8).to_le_bytes());
-        out.extend_from_slice(&width.to_le_bytes());
-        out.extend_from_slice(b"data");
-        out.extend_from_slice(&(samples as u32).to_le_bytes());
-        out.resize(out.len() + samples, 0);
-        out
-    }
 
     #[test]
     fn impossible_wav_headers_are_refused() {
