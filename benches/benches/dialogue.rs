@@ -48,7 +48,7 @@ fn rights_turn(c: &mut Criterion) {
         b.iter(|| {
             let heard = recognizer.transcribe(&samples, &params).expect("transcribe").text;
             let reply = dialogue.respond(&heard);
-            assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {:?}", heard.text);
+            assert_eq!(reply.entry.as_deref(), Some("ma-rights-maternity-leave"), "heard {heard:?}");
             synthesize(first_sentence(&reply.text), &reply.lang, reply.rate, &out).expect("espeak-ng")
         })
     });
