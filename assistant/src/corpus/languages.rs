@@ -413,17 +413,6 @@ impl Languages {
     pub fn can_simplify(&self, tag: &LangTag) -> bool {
         self.get(tag.language).is_some_and(|l| l.simplify && l.script == tag.script)
     }
-
-    /// The number `word` (folded) says in any language: people give card and
-    /// draft numbers in whatever language comes to them.
-    pub fn number(&self, word: &str) -> Option<usize> {
-        let fold = super::normalize::fold;
-        self.iter()
-            .flat_map(|language| language.numbers.iter())
-            .filter(|(_, forms)| forms.iter().any(|form| fold(form) == word))
-            .filter_map(|(number, _)| number.parse().ok())
-            .min()
-    }
 }
 
 fn parse(name: &str, text: &str) -> Result<Language, String> {
@@ -556,9 +545,6 @@ mod tests {
         assert_eq!(noted("zgh-Latn"), Some(("J'ai noté :", code("fr"))));
         assert!(languages.can_simplify(&tag("fr")) && !languages.can_simplify(&tag("ary")));
         assert!(!languages.can_simplify(&tag("ar-Latn")));
-        assert_eq!(languages.number("douze"), Some(12));
-        assert_eq!(languages.number("joj"), Some(2));
-        assert_eq!(languages.number("bonjour"), None);
     }
 
     #[test]

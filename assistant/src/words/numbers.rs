@@ -314,6 +314,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn number_words_of_any_language() {
+        let languages = Languages::built_in();
+        assert_eq!(spoken_number("douze", &languages), Some(12));
+        assert_eq!(spoken_number("joj", &languages), Some(2));
+        assert_eq!(spoken_number("bonjour", &languages), None);
+    }
+
+    #[test]
     fn digits_written_in_an_arabizi_word_are_not_a_number() {
         let languages = Languages::built_in();
         assert_eq!(spoken_number("reb3a", &languages), Some(4));
