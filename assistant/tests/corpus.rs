@@ -61,6 +61,7 @@ fn check_fails_on_each_broken_fixture() {
         ("no-citation", "must cite its official source"),
         ("bad-syllables", "do not spell the word"),
         ("form-unknown-variable", "uses `cin`, which is not a field of this form"),
+        ("sheet-missing-label", "field `name` has no label.ar, which the sheet prints"),
         // Hostile templates fail the check, quickly (the render's fuel runs out),
         // with the line where minijinja stopped.
         ("template-endless-loop", "line 2: the template does too much work"),

@@ -178,6 +178,15 @@ fn a_cooperative_form_is_filled_corrected_once_and_exported() {
     assert_eq!(files.len(), 3, "{last}");
     let pdf = std::fs::read(files[2]).unwrap();
     assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 5_000, "a PDF with its font embedded");
+    // The Moroccan form is printed in French and Arabic side by side.
+    let printed = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", files[2], "-"])
+        .output()
+        .expect("pdftotext reads the sheet back; install it: apt-get install poppler-utils");
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    for expected in ["Nom de la coopérative", "اسم التعاونية", "Fatima Zahra Amrani", "21/03/2026", "BE123456"] {
+        assert!(printed.contains(expected), "`{expected}` not on the sheet:\n{printed}");
+    }
     let exported: Value = serde_json::from_str(&std::fs::read_to_string(files[1]).unwrap()).unwrap();
     assert_eq!(exported["form"], "ma-form-cooperative");
     let answers = &exported["answers"];

@@ -7,8 +7,10 @@
 # (audio conversions in tests), python3-pip (fetching
 # model wheels from PyPI), pulseaudio, pulseaudio-utils (pactl, parec) and
 # libasound2-plugins (ALSA's default device on PulseAudio): the private sound
-# server the kiosk's live-audio tests run on.
-AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-dejavu-core pulseaudio pulseaudio-utils libasound2-plugins)
+# server the kiosk's live-audio tests run on; fonts-noto-core (the printed
+# sheets' Latin, Arabic and Tifinagh faces) and poppler-utils (the sheets'
+# tests read them back with pdftotext and render them with pdftoppm).
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-noto-core poppler-utils pulseaudio pulseaudio-utils libasound2-plugins)
 
 ensure_debian_packages() {
     local missing=()

@@ -223,7 +223,13 @@ fn check_form(form: &Form, report: &mut Report) {
         if field.kind == FieldKind::Choice && field.choices.is_empty() {
             report.error(format!("{what} is a choice with no `choices`"));
         }
+        for (key, label) in &field.label {
+            if let Some(tag) = report.language(&format!("{what} label"), key) {
+                report.script(&format!("{what} label.{key}"), &tag, label);
+            }
+        }
     }
+    check_sheet(form, report);
     // Rendered with a sample value of each field, under the kiosk's limits:
     // what passes here renders at export.
     let mut samples: BTreeMap<String, String> =
@@ -259,13 +265,34 @@ fn check_form(form: &Form, report: &mut Report) {
     }
 }
 
+/// The printed sheet: each of its languages has the title, and every field
+/// a label, in that language.
+fn check_sheet(form: &Form, report: &mut Report) {
+    for key in &form.document.languages {
+        if report.language("document.languages", key).is_none() {
+            continue;
+        }
+        if !form.document.title.contains_key(key) {
+            report.error(format!("document.languages has `{key}`, but document.title has no `{key}`"));
+        }
+        for field in form.fields.iter().filter(|field| !field.label.contains_key(key)) {
+            report.error(format!("field `{}` has no label.{key}, which the sheet prints", field.id));
+        }
+    }
+    if form.document.languages.len() > 2 {
+        report.error("document.languages: a sheet has room for two languages side by side".into());
+    }
+}
+
 /// Placeholders a phrase must keep: the kiosk fills them in.
-const PLACEHOLDERS: [(&str, &str); 5] = [
+const PLACEHOLDERS: [(&str, &str); 7] = [
     ("phrases.draft-kept", "{number}"),
     ("phrases.resumed", "{number}"),
     ("phrases.choose-language", "{choices}"),
     ("phrases.no-voice-yet", "{language}"),
     ("lesson.almost", "{item}"),
+    ("sheet.draft", "{draft}"),
+    ("sheet.made-on", "{date}"),
 ];
 
 /// A language file: (unknown keys, missing keys and a broken `fallback` were

@@ -13,9 +13,14 @@
 //! kind = "cin-ma"
 //! [fields.prompt]
 //! fr = "Quel est le numéro de la carte d'identité de la présidente ?"
+//! [fields.label]
+//! fr = "CIN de la présidente"
 //! [document]
 //! title = { fr = "Demande de certificat négatif" }
 //! template = { fr = "Nom : {{ cooperative_name }}" }   # minijinja
+//! reference = { fr = "Loi n° 112-12" }
+//! signatures = [{ fr = "La présidente" }]
+//! languages = ["fr", "ar"]                             # printed side by side
 //! ```
 //!
 //! Validators turn what was said (already transcribed, digits as digits) into a
@@ -58,6 +63,9 @@ pub struct Field {
     pub min: Option<i64>,
     #[serde(default)]
     pub max: Option<i64>,
+    /// The field's name on the printed sheet, per language tag.
+    #[serde(default)]
+    pub label: BTreeMap<String, String>,
 }
 
 fn yes() -> bool {
@@ -93,8 +101,20 @@ pub const RENDER_VARIABLES: [&str; 1] = ["today"];
 #[serde(deny_unknown_fields)]
 pub struct Document {
     pub title: BTreeMap<String, String>,
-    /// minijinja templates per language tag; variables are field ids.
+    /// minijinja templates per language tag; variables are field ids. They
+    /// make the plain-text record; the printed sheet is laid out from the
+    /// fields' labels.
     pub template: BTreeMap<String, String>,
+    /// The law or regulation the form comes from, per language tag.
+    #[serde(default)]
+    pub reference: BTreeMap<String, String>,
+    /// Who signs: one box each, its caption per language tag.
+    #[serde(default)]
+    pub signatures: Vec<BTreeMap<String, String>>,
+    /// The languages the sheet is printed in, side by side, as the office
+    /// reads them (`["fr", "ar"]`); empty: the person's language.
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 /// Why an answer does not fit a field; the message can be spoken back.
@@ -243,7 +263,7 @@ mod tests {
     use super::*;
 
     fn field(kind: FieldKind) -> Field {
-        Field { id: "x".into(), kind, required: true, prompt: BTreeMap::new(), choices: vec![], min: None, max: None }
+        Field { id: "x".into(), kind, required: true, prompt: BTreeMap::new(), choices: vec![], min: None, max: None, label: BTreeMap::new() }
     }
 
     #[test]

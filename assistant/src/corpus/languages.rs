@@ -82,6 +82,9 @@ pub struct Language {
     pub phrases: BTreeMap<String, String>,
     #[serde(default)]
     pub paperwork: PaperworkWords,
+    /// The fixed words of a printed sheet (`documents::Sheet`).
+    #[serde(default)]
+    pub sheet: SheetWords,
     #[serde(default)]
     pub lesson: LessonWords,
     /// Number words, by the number they say (`2 = ["deux"]`, `80 = ["quatre
@@ -174,6 +177,35 @@ impl PaperworkWords {
     }
 }
 
+/// The fixed words of a printed sheet.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SheetWords {
+    /// "Brouillon n° {draft}".
+    pub draft: Option<String>,
+    /// "Établie le {date}".
+    pub made_on: Option<String>,
+    /// The date box's caption.
+    pub date: Option<String>,
+    /// The signature box's caption when the form names no signer.
+    pub signature: Option<String>,
+    /// "Préparée avec Awal : vérifiez chaque champ avant de signer."
+    pub check: Option<String>,
+}
+
+impl SheetWords {
+    /// Every word of the sheet, by key.
+    pub fn all(&self) -> [(&'static str, Option<&str>); 5] {
+        [
+            ("draft", self.draft.as_deref()),
+            ("made-on", self.made_on.as_deref()),
+            ("date", self.date.as_deref()),
+            ("signature", self.signature.as_deref()),
+            ("check", self.check.as_deref()),
+        ]
+    }
+}
+
 /// Asking for a lesson, and the encouragement after an attempt.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -214,6 +246,9 @@ impl Language {
         }
         for (key, word) in self.paperwork.all() {
             texts.push((format!("paperwork.{key}"), word.is_some()));
+        }
+        for (key, word) in self.sheet.all() {
+            texts.push((format!("sheet.{key}"), word.is_some()));
         }
         texts.push(("lesson.right".into(), self.lesson.right.is_some()));
         texts.push(("lesson.almost".into(), self.lesson.almost.is_some()));
@@ -489,6 +524,9 @@ pub fn words(language: &Language) -> Vec<(String, &str)> {
     words.extend(language.phrases.iter().map(|(k, w)| (format!("phrases.{k}"), w.as_str())));
     for (key, word) in language.paperwork.all() {
         words.extend(word.map(|w| (format!("paperwork.{key}"), w)));
+    }
+    for (key, word) in language.sheet.all() {
+        words.extend(word.map(|w| (format!("sheet.{key}"), w)));
     }
     let lesson = &language.lesson;
     words.extend(lesson.request.iter().map(|w| ("lesson.request".to_string(), w.as_str())));

@@ -3,6 +3,7 @@
 //! started one before (by its draft number) and then walks the form field by
 //! field ([`walk`]), keeping every confirmed answer in the store's draft.
 
+mod sheet;
 pub mod walk;
 
 use crate::corpus::entry::Domain;

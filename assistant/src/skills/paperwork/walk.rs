@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::corpus::form::{Field, FieldKind, Form};
-use crate::corpus::lang::Script;
 use crate::corpus::languages::{Languages, PaperworkWords};
 use crate::corpus::LangTag;
 use crate::documents::template::{self, TemplateError};
-use crate::documents::{write_pdf, write_synced, DocumentError};
+use crate::documents::{write_sheet, write_synced, DocumentError};
 use crate::lm::{JsonGrammar, LanguageModel, LmError};
 use crate::store::{Draft, Store, StoreError};
 use crate::words::numbers::{spoken_amount, spoken_date, spoken_digits, SpokenDate};
@@ -317,23 +316,10 @@ impl FormWalk {
             json!({ "form": self.form_id, "lang": lang.tag.to_string(), "date": today(), "answers": self.answers });
         let pretty = serde_json::to_string_pretty(&record).expect("a JSON value serializes");
         write_synced(&json_path, pretty.as_bytes()).map_err(io(&json_path))?;
-        // The printable sheet: in the person's language unless it is written in
-        // Arabic letters, which the PDF cannot shape; then from the French
-        // template (see `documents`).
-        let print_lang = match lang.tag.script {
-            Script::Arab => InLanguage { tag: lang.last_resort(), ..*lang },
-            _ => *lang,
-        };
-        let print_title = print_lang.text_in(&form.document.title);
-        let printed = self.render(form, &print_lang).map_err(|e| match e {
-            PaperworkError::Template { form, source } => {
-                PaperworkError::Sheet { form, source, written: text_path.clone() }
-            }
-            other => other,
-        })?;
-        let lines: Vec<String> = printed.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+        // The printable sheet, laid out from the fields' labels (see `sheet`).
         let pdf_path = dir.join(format!("{}-{}.pdf", self.form_id, self.draft));
-        write_pdf(print_title.map_or("", String::as_str), &lines, &pdf_path)?;
+        let sheet = super::sheet::sheet(form, &self.answers, self.draft, &today(), lang.tag, lang.languages);
+        write_sheet(&sheet, &pdf_path)?;
         store.record_export(self.draft, "text", &text_path)?;
         store.record_export(self.draft, "json", &json_path)?;
         store.record_export(self.draft, "pdf", &pdf_path)?;
