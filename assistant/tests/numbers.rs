@@ -237,3 +237,24 @@ fn darija_amounts_counts_and_dates_in_arabic_letters_and_arabizi() {
     check_dates(&[("wahed w 3echrin mars 2026", (21, 3, Some(2026))), ("15 غشت 2024", (15, 8, Some(2024)))]);
     check_phones(&[("sifr setta, tnach, tlatin w reb3a", "061234")]);
 }
+
+/// Wolof, Pulaar and Tamazight numerals are machine drafts in the language
+/// files, for speakers to complete: what is there is read.
+#[test]
+fn wolof_pulaar_and_tamazight_numerals_are_read_from_their_files() {
+    check_amounts(
+        "wol",
+        &[
+            ("benn", 1),
+            ("juróom ñaar", 7),
+            ("fukk ak ñett", 13),
+            ("ñaar fukk", 20),
+            ("ñaar fukk ak juróom", 25),
+            ("ñaar téeméer", 200),
+            ("junni ak juróom téeméer", 1500),
+            ("naar fukk", 20),
+        ],
+    );
+    check_amounts("fuc", &[("go'o", 1), ("jeetati", 8), ("sappo e ɗiɗi", 12), ("noogaas", 20), ("tati teemedere", 300)]);
+    check_amounts("zgh", &[("ⵢⴰⵏ", 1), ("ⵎⵔⴰⵡ ⴷ ⵙⵉⵏ", 12), ("ⵙⵉⵏ ⵜⵉⵎⵉⴹⵉ", 200), ("ⴰⴳⵉⵎ", 1000)]);
+}
