@@ -28,3 +28,4 @@ pub mod skills;
 pub mod speech;
 pub mod store;
 pub mod words;
+pub mod wyoming;

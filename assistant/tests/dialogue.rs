@@ -184,7 +184,8 @@ fn a_cooperative_form_is_filled_corrected_once_and_exported() {
         .output()
         .expect("pdftotext reads the sheet back; install it: apt-get install poppler-utils");
     let printed = String::from_utf8(printed.stdout).unwrap();
-    for expected in ["Nom de la coopérative", "اسم التعاونية", "Fatima Zahra Amrani", "21/03/2026", "BE123456"] {
+    for expected in ["Nom de la coopérative", "اسم التعاونية", "Fatima Zahra Amrani", "21/03/2026", "BE123456"]
+    {
         assert!(printed.contains(expected), "`{expected}` not on the sheet:\n{printed}");
     }
     let exported: Value = serde_json::from_str(&std::fs::read_to_string(files[1]).unwrap()).unwrap();

@@ -255,6 +255,9 @@ fn wolof_pulaar_and_tamazight_numerals_are_read_from_their_files() {
             ("naar fukk", 20),
         ],
     );
-    check_amounts("fuc", &[("go'o", 1), ("jeetati", 8), ("sappo e ɗiɗi", 12), ("noogaas", 20), ("tati teemedere", 300)]);
+    check_amounts(
+        "fuc",
+        &[("go'o", 1), ("jeetati", 8), ("sappo e ɗiɗi", 12), ("noogaas", 20), ("tati teemedere", 300)],
+    );
     check_amounts("zgh", &[("ⵢⴰⵏ", 1), ("ⵎⵔⴰⵡ ⴷ ⵙⵉⵏ", 12), ("ⵙⵉⵏ ⵜⵉⵎⵉⴹⵉ", 200), ("ⴰⴳⵉⵎ", 1000)]);
 }

@@ -155,7 +155,8 @@ fn an_arabic_sheet_gives_its_values_back_in_reading_order() {
     let sheet = Sheet { sides: vec![arabic()], values: values() };
     let (_dir, pdf) = printed(&sheet, "sheet-ar");
     let text = squeezed(&text_of(&pdf));
-    for expected in ["تعاونية النور للنساء", "اسم التعاونية", "بطاقة معلومات", "Fatima Zahra Amrani", "BE123456"] {
+    for expected in ["تعاونية النور للنساء", "اسم التعاونية", "بطاقة معلومات", "Fatima Zahra Amrani", "BE123456"]
+    {
         assert!(text.contains(expected), "`{expected}` not in the extracted text:\n{text}");
     }
     assert!(text.contains("دوار أيت بوكماز"), "the long address, in order: {text}");
@@ -217,7 +218,10 @@ fn tifinagh_and_latin_tamazight_are_printed_in_their_letters() {
     let mut side = french();
     side.title = "ⵜⴰⵙⴽⵍⴰ ⵏ ⵜⵎⵙⵙⵓⴷⵙⴰ — Tasɣart n tmesmunt".into();
     side.labels = vec!["ⵉⵙⵎ".into(), "Isem n tmesmunt".into()];
-    let sheet = Sheet { sides: vec![side], values: vec!["ⵜⴰⵎⵙⵎⵓⵏⵜ ⵏ ⵜⵉⴼⴰⵡⵜ".into(), "Tamesmunt n Tifawt ɣer ḍḍaw".into()] };
+    let sheet = Sheet {
+        sides: vec![side],
+        values: vec!["ⵜⴰⵎⵙⵎⵓⵏⵜ ⵏ ⵜⵉⴼⴰⵡⵜ".into(), "Tamesmunt n Tifawt ɣer ḍḍaw".into()],
+    };
     let (_dir, pdf) = printed(&sheet, "sheet-tamazight");
     let text = squeezed(&text_of(&pdf));
     for expected in ["ⵜⴰⵎⵙⵎⵓⵏⵜ ⵏ ⵜⵉⴼⴰⵡⵜ", "Tasɣart n tmesmunt", "ɣer ḍḍaw"] {

@@ -26,3 +26,17 @@ ensure_debian_packages() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
+
+# Python packages the tests drive Awal with, in a virtual environment of their
+# own: the Wyoming protocol's reference client (tests/wyoming.rs).
+AWAL_PYTHON_VENV="${AWAL_PYTHON_VENV:-$HOME/.cache/awal/python}"
+AWAL_PYTHON_PACKAGES=(wyoming==1.10.2)
+
+ensure_python_packages() {
+    if "$AWAL_PYTHON_VENV/bin/python3" -c "import wyoming" 2>/dev/null; then
+        return
+    fi
+    echo "Installing Python packages for the tests in $AWAL_PYTHON_VENV: ${AWAL_PYTHON_PACKAGES[*]}" >&2
+    python3 -m venv "$AWAL_PYTHON_VENV"
+    "$AWAL_PYTHON_VENV/bin/pip" install --quiet "${AWAL_PYTHON_PACKAGES[@]}"
+}

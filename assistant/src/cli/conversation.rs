@@ -55,13 +55,26 @@ impl ConversationArgs {
 
     /// Whisper for the languages it knows, the enrolled keywords for the others.
     pub fn hearing(&self, session: &Session) -> KioskHearing {
-        let dir = self.keywords_dir.clone().unwrap_or_else(|| session.data_dir.join("keywords"));
+        hearing_maker(session, self.keywords_dir.clone(), self.trained_keywords)()
+    }
+}
+
+/// What makes the kiosk's hearing, to be run where it is used (a recognizer
+/// stays on the thread that loaded it).
+pub fn hearing_maker(
+    session: &Session,
+    keywords_dir: Option<PathBuf>,
+    trained_keywords: bool,
+) -> impl FnOnce() -> KioskHearing + Send + 'static {
+    let dir = keywords_dir.unwrap_or_else(|| session.data_dir.join("keywords"));
+    let trained = trained_keywords || session.config.hearing.trained_keywords;
+    let (store, asr) = (session.store.clone(), session.config.models.asr.clone());
+    move || {
         let mut keywords = Keywords::new(dir);
-        if self.trained_keywords || session.config.hearing.trained_keywords {
-            keywords = keywords.trained(session.store.clone());
+        if trained {
+            keywords = keywords.trained(store.clone());
         }
-        let whisper =
-            Whisper::new(session.store.clone(), &session.config.models.asr, Backend::Candle, DEFAULT_DECODER_PRECISION);
+        let whisper = Whisper::new(store, &asr, Backend::Candle, DEFAULT_DECODER_PRECISION);
         KioskHearing { whisper, keywords }
     }
 }

@@ -11,6 +11,7 @@ mod lesson;
 mod lm;
 mod message;
 mod models;
+mod serve;
 mod simulate;
 mod transcribe;
 
@@ -78,6 +79,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// The kiosk: listen on the microphone, answer on the speaker, until stopped.
     Kiosk(kiosk::KioskArgs),
+    /// Serve speech to text, text to speech and the conversation over the
+    /// Wyoming protocol (Home Assistant, Rhasspy satellites).
+    Serve(serve::ServeArgs),
     /// Listen-and-repeat literacy practice for one learner card: scores attempts, schedules reviews.
     Lesson(lesson::LessonArgs),
     /// Spoken keywords by example, for languages no recognizer knows: enroll, match, eval.
@@ -132,6 +136,7 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Ask(args) => ask::ask(args, &context),
         Command::Chat { model, sampling } => ask::chat(model, sampling, &context),
         Command::Kiosk(args) => kiosk::run(args, &context),
+        Command::Serve(args) => serve::run(args, &context),
         Command::Lesson(args) => lesson::run(args, &context),
         Command::Keywords(command) => keywords::run(command, &context),
         Command::Languages { json } => languages::run(json, &context),

@@ -263,7 +263,16 @@ mod tests {
     use super::*;
 
     fn field(kind: FieldKind) -> Field {
-        Field { id: "x".into(), kind, required: true, prompt: BTreeMap::new(), choices: vec![], min: None, max: None, label: BTreeMap::new() }
+        Field {
+            id: "x".into(),
+            kind,
+            required: true,
+            prompt: BTreeMap::new(),
+            choices: vec![],
+            min: None,
+            max: None,
+            label: BTreeMap::new(),
+        }
     }
 
     #[test]

@@ -45,7 +45,8 @@ fn sheet_languages(form: &Form, person: LangTag, languages: &Languages) -> Vec<L
         return named;
     }
     let chain = languages.chain(person.language).unwrap_or_default();
-    let written = chain.iter().map(|language| language.tag()).find(|tag| form.document.title.contains_key(&tag.to_string()));
+    let written =
+        chain.iter().map(|language| language.tag()).find(|tag| form.document.title.contains_key(&tag.to_string()));
     vec![written.unwrap_or(person)]
 }
 
