@@ -260,8 +260,9 @@ fn check_form(form: &Form, report: &mut Report) {
 }
 
 /// Placeholders a phrase must keep: the kiosk fills them in.
-const PLACEHOLDERS: [(&str, &str); 5] = [
+const PLACEHOLDERS: [(&str, &str); 6] = [
     ("phrases.draft-kept", "{number}"),
+    ("phrases.document-failed", "{number}"),
     ("phrases.resumed", "{number}"),
     ("phrases.choose-language", "{choices}"),
     ("phrases.no-voice-yet", "{language}"),
