@@ -198,6 +198,22 @@ pub fn limit_memory(command: &mut Command, bytes: u64) -> &mut Command {
     command
 }
 
+/// This test process under an address-space limit of `bytes` (the soft
+/// `RLIMIT_AS`), for tests that feed hostile input to the library in process:
+/// an allocation past it aborts the test binary with "memory allocation of N
+/// bytes failed" instead of eating the machine.
+pub fn limit_own_memory(bytes: u64) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read or write only `limit` and this
+    // process's own limits.
+    let done = unsafe {
+        libc::getrlimit(libc::RLIMIT_AS, &mut limit);
+        limit.rlim_cur = bytes.min(limit.rlim_max);
+        libc::setrlimit(libc::RLIMIT_AS, &limit)
+    };
+    assert_eq!(done, 0, "setrlimit(RLIMIT_AS): {}", std::io::Error::last_os_error());
+}
+
 /// `awal` on the committed corpus, keeping its data in `data`.
 #[allow(dead_code)]
 pub fn awal_in(data: &Path) -> Command {
