@@ -90,10 +90,14 @@ fn a_good_pack_is_installed_and_nothing_is_replaced_unasked() {
     assert!(output.status.success(), "{printed}");
     assert!(printed.contains("0 added, 0 replaced, 2 unchanged"), "{printed}");
 
-    // The committed maternity-leave entry, changed by a pack.
-    let changed = tempfile::tempdir().unwrap();
+    // The maternity-leave entry, reviewed on this kiosk, then changed by a pack.
     let relative = Path::new("ma/rights/ma-rights-maternity-leave.toml");
     let mut entry: toml::Table = toml::from_str(&std::fs::read_to_string(corpus.join(relative)).unwrap()).unwrap();
+    let review: toml::Table =
+        toml::from_str("status = \"reviewed\"\nby = \"A jurist\"\ndate = \"2026-12-01\"").unwrap();
+    entry["text"]["fr"].as_table_mut().unwrap().insert("review".into(), review.into());
+    std::fs::write(corpus.join(relative), toml::to_string(&entry).unwrap()).unwrap();
+    let changed = tempfile::tempdir().unwrap();
     entry["text"]["fr"].as_table_mut().unwrap().insert("title".into(), "Congé de maternité (nouveau)".into());
     std::fs::create_dir_all(changed.path().join("ma/rights")).unwrap();
     std::fs::write(changed.path().join(relative), toml::to_string(&entry).unwrap()).unwrap();
@@ -101,7 +105,7 @@ fn a_good_pack_is_installed_and_nothing_is_replaced_unasked() {
     let (output, printed) = install(&corpus, changed.path(), &[]);
     assert!(!output.status.success());
     assert!(printed.contains("would replace 1 installed file(s)") && printed.contains("--replace"), "{printed}");
-    assert!(printed.contains("ma/rights/ma-rights-maternity-leave.toml"), "{printed}");
+    assert!(printed.contains("  ma/rights/ma-rights-maternity-leave.toml (reviewed)\n"), "{printed}");
     assert!(snapshot(&corpus) == before, "nothing may change unasked");
     nothing_left_beside(&corpus);
 

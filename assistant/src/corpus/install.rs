@@ -19,7 +19,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::check::{check, Severity};
-use super::{limits, paths, Corpus, CorpusError};
+use super::entry::{Review, ReviewStatus};
+use super::{limits, paths, Corpus, CorpusError, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -33,9 +34,12 @@ pub enum InstallError {
         "the pack would replace {} installed file(s), nothing changed:\n{}\nlook at them, then run again with \
          --replace to replace them",
         files.len(),
-        files.iter().map(|f| format!("  {}", f.display())).collect::<Vec<_>>().join("\n")
+        files.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n")
     )]
-    WouldReplace { files: Vec<PathBuf> },
+    WouldReplace {
+        /// Relative to the corpus directory; "(reviewed)" after those holding reviewed text.
+        files: Vec<String>,
+    },
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
@@ -79,6 +83,9 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
         }
     }
 
+    // Read before anything is built: what the installed corpus holds.
+    let installed_corpus = if corpus_dir.exists() { Some(Corpus::load(corpus_dir)?) } else { None };
+
     // The new corpus, beside the old one so that renaming is atomic.
     let parent = corpus_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
@@ -100,15 +107,27 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
         std::fs::copy(pack.join(relative), &target).map_err(io(&target))?;
     }
 
-    let errors_before = if corpus_dir.exists() { errors(corpus_dir, corpus_dir)?.1 } else { BTreeSet::new() };
-    let (warnings, errors_after) = errors(&new, corpus_dir)?;
+    let (errors_before, reviewed) = match installed_corpus {
+        Some((corpus, problems)) => (errors(&corpus, &problems, corpus_dir).1, reviewed_files(&corpus)),
+        None => (BTreeSet::new(), BTreeSet::new()),
+    };
+    let (corpus, problems) = Corpus::load(&new)?;
+    let (warnings, errors_after) = errors(&corpus, &problems, corpus_dir);
     let new_errors: Vec<String> = errors_after.difference(&errors_before).cloned().collect();
     if !new_errors.is_empty() {
         return Err(refused(new_errors));
     }
     installed.warnings = warnings;
     if !installed.replaced.is_empty() && !replace {
-        return Err(InstallError::WouldReplace { files: installed.replaced });
+        let files = installed
+            .replaced
+            .iter()
+            .map(|file| {
+                let mark = if reviewed.contains(file) { " (reviewed)" } else { "" };
+                format!("{}{mark}", file.display())
+            })
+            .collect();
+        return Err(InstallError::WouldReplace { files });
     }
 
     if corpus_dir.exists() {
@@ -175,13 +194,13 @@ fn pack_files(
     Ok(())
 }
 
-/// The corpus at `root` checked: its number of warnings, and its errors as
-/// "path: message" lines, the path relative to `root` and `root` written as
-/// `shown_as` in messages (so the errors of the new corpus compare with
+/// A loaded corpus checked: its number of warnings, and its errors as
+/// "path: message" lines, the path relative to its root and the root written
+/// as `shown_as` in messages (so the errors of the new corpus compare with
 /// those of the installed one).
-fn errors(root: &Path, shown_as: &Path) -> Result<(usize, BTreeSet<String>), InstallError> {
-    let (corpus, problems) = Corpus::load(root)?;
-    let findings = check(&corpus, &problems);
+fn errors(corpus: &Corpus, problems: &[Problem], shown_as: &Path) -> (usize, BTreeSet<String>) {
+    let root = corpus.root.as_path();
+    let findings = check(corpus, problems);
     let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
     let root_text = root.display().to_string();
     let errors = findings
@@ -192,7 +211,20 @@ fn errors(root: &Path, shown_as: &Path) -> Result<(usize, BTreeSet<String>), Ins
             format!("{}: {}", path.display(), f.message.replace(&root_text, &shown_as.display().to_string()))
         })
         .collect();
-    Ok((warnings, errors))
+    (warnings, errors)
+}
+
+/// The files of `corpus` (relative to its root) holding text a reviewer
+/// approved: replacing one throws away a review.
+fn reviewed_files(corpus: &Corpus) -> BTreeSet<PathBuf> {
+    let reviewed = |review: &Review| review.status == ReviewStatus::Reviewed;
+    let entries = corpus
+        .entries
+        .values()
+        .filter(|loaded| loaded.item.text.values().any(|text| reviewed(&text.review)))
+        .map(|loaded| &loaded.path);
+    let forms = corpus.forms.values().filter(|loaded| reviewed(&loaded.item.review)).map(|loaded| &loaded.path);
+    entries.chain(forms).filter_map(|path| path.strip_prefix(&corpus.root).ok()).map(Path::to_path_buf).collect()
 }
 
 /// `from` rebuilt at `to`: folders made, files hard-linked (copied where the
