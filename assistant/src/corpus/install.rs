@@ -130,7 +130,11 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
         return Err(InstallError::WouldReplace { files });
     }
 
-    if corpus_dir.exists() {
+    if !corpus_dir.exists() {
+        std::fs::rename(&new, corpus_dir).map_err(io(corpus_dir))?;
+    } else if exchange(&new, corpus_dir).is_err() {
+        // A file system that cannot swap (FAT on a stick, some network
+        // ones): two renames, with an instant without a corpus between them.
         let old = staging.path().join("old");
         std::fs::rename(corpus_dir, &old).map_err(io(corpus_dir))?;
         if let Err(source) = std::fs::rename(&new, corpus_dir) {
@@ -138,10 +142,8 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
             let _ = std::fs::rename(&old, corpus_dir);
             return Err(InstallError::Io { path: corpus_dir.to_path_buf(), source });
         }
-    } else {
-        std::fs::rename(&new, corpus_dir).map_err(io(corpus_dir))?;
     }
-    // Dropping `staging` removes the old corpus.
+    // Dropping `staging` removes the old corpus (swapped to where `new` was).
     tracing::info!(
         added = installed.added.len(),
         replaced = installed.replaced.len(),
@@ -245,6 +247,23 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), InstallError> {
         }
     }
     Ok(())
+}
+
+/// Swaps `a` and `b` in one step (Linux `renameat2` with `RENAME_EXCHANGE`):
+/// a kiosk starting at that moment finds the old corpus or the new one.
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are NUL-terminated strings that outlive the call,
+    // relative paths resolve against the working directory (AT_FDCWD).
+    let done =
+        unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, InstallError> {
