@@ -2,8 +2,12 @@
 //! flipped, cut, repeated; hostile snippets inserted: template loops,
 //! `include`, `..` paths, deep nesting, long lines): `Corpus::load` and
 //! `corpus check` never panic and always finish. Each case runs under a
-//! watchdog: one that would hang fails the test instead of timing out CI.
+//! watchdog: one that would hang fails the test instead of timing out CI;
+//! and the test process under a memory limit ([`MEMORY`]): one that would
+//! blow up aborts it with "memory allocation of N bytes failed".
 //! `PROPTEST_CASES` sets the number of cases (default below).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -15,6 +19,10 @@ use proptest::prelude::*;
 
 const CASES: u32 = 1000;
 const WATCHDOG: Duration = Duration::from_secs(30);
+/// The address space of this test process: both tests together need between
+/// 128 and 256 MiB of it (peak resident 39 MiB), with a 2 MiB stack per test
+/// thread and 8 MiB per load.
+const MEMORY: u64 = 512 << 20;
 
 /// Inserted at random places: what a hostile or careless editor writes.
 const SNIPPETS: &[&str] = &[
@@ -142,6 +150,7 @@ proptest! {
         file in any::<prop::sample::Index>(),
         mutations in prop::collection::vec(mutation(), 1..6),
     ) {
+        common::limit_own_memory(MEMORY);
         let files = committed_files();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora");
         let chosen = file.get(&files);
@@ -158,6 +167,7 @@ proptest! {
 /// template: an error, never a stack overflow (which aborts the kiosk).
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
+    common::limit_own_memory(MEMORY);
     for depth in [100, 1_000, 10_000, 100_000] {
         for text in [
             format!("a = {}{}", "[".repeat(depth), "]".repeat(depth)),

@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use awal::corpus::check::{check, Severity};
+use awal::corpus::install::install;
 use awal::corpus::{stats, Corpus, Domain, Index, LangTag, Query};
 
 use awal::words::{phrase, Phrase};
@@ -28,6 +29,19 @@ pub enum CorpusCommand {
     Check {
         /// Corpus directory (default: the session's corpus directory).
         dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Install a content pack (a folder laid out like corpora/, from a USB
+    /// stick) into the corpus the kiosk loads, once it passes the checks of
+    /// `check`; nothing changes if it does not.
+    Install {
+        /// The pack's folder.
+        pack: PathBuf,
+        /// Replace the installed files the pack changes (without it they are
+        /// listed and nothing is installed).
+        #[arg(long)]
+        replace: bool,
         #[arg(long)]
         json: bool,
     },
@@ -98,6 +112,27 @@ pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode
                 );
             }
             Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        CorpusCommand::Install { pack, replace, json } => {
+            let installed = install(&pack, &session.corpus_dir, replace)?;
+            if json {
+                print_json(&installed)?;
+            } else {
+                for (mark, files) in [("added   ", &installed.added), ("replaced", &installed.replaced)] {
+                    for file in files {
+                        println!("{mark}  {}", file.display());
+                    }
+                }
+                println!(
+                    "installed into {}: {} added, {} replaced, {} unchanged; {} warnings (awal corpus check lists them)",
+                    session.corpus_dir.display(),
+                    installed.added.len(),
+                    installed.replaced.len(),
+                    installed.unchanged,
+                    installed.warnings
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         CorpusCommand::Stats { dir, json } => {
             let (corpus, _) = load(dir, session)?;

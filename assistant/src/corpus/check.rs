@@ -285,8 +285,9 @@ fn check_sheet(form: &Form, report: &mut Report) {
 }
 
 /// Placeholders a phrase must keep: the kiosk fills them in.
-const PLACEHOLDERS: [(&str, &str); 7] = [
+const PLACEHOLDERS: [(&str, &str); 8] = [
     ("phrases.draft-kept", "{number}"),
+    ("phrases.document-failed", "{number}"),
     ("phrases.resumed", "{number}"),
     ("phrases.choose-language", "{choices}"),
     ("phrases.no-voice-yet", "{language}"),

@@ -14,6 +14,9 @@ pub const TEMPLATE_BYTES: usize = 16 * 1024;
 pub const TEXT_BYTES: usize = 1024;
 /// Items of any list: lesson items, fields, sources, keywords, choices.
 pub const LIST_ITEMS: usize = 500;
+/// Any other file of a content pack being installed (a recording): a body
+/// read aloud for ten minutes is 19 MB as 16 kHz WAV, far less as Ogg or Opus.
+pub const RECORDING_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The first value of `table` past a limit, as "`text.fr.body` is 9000 bytes
 /// (at most 8192)".

@@ -5,12 +5,14 @@
 //! the entries point, recordings of the kiosk's own phrases under `phrases/`,
 //! the languages under `languages/` ([`languages`]). [`Corpus::load`] never fails on one bad file: it keeps the
 //! others and reports the bad one as a [`Problem`], so a kiosk keeps serving
-//! while `awal corpus check` ([`check`]) tells the editor what to fix.
+//! while `awal corpus check` ([`check`]) tells the editor what to fix, and
+//! a content pack is installed only once it passes the same checks ([`install`]).
 //! [`search::Index`] finds entries across scripts.
 
 pub mod check;
 pub mod entry;
 pub mod form;
+pub mod install;
 pub mod lang;
 pub mod languages;
 pub mod limits;
@@ -70,9 +72,11 @@ impl Corpus {
     /// ([`languages::register`]): their tags parse from then on.
     pub fn load(root: &Path) -> Result<(Corpus, Vec<Problem>), CorpusError> {
         let mut files = Vec::new();
-        collect_toml_files(root, &mut files)?;
+        let mut link_problems = Vec::new();
+        collect_toml_files(root, root, &mut files, &mut link_problems)?;
         files.sort();
         let (languages, mut problems) = Languages::load(root);
+        problems.extend(link_problems);
         languages::register(&languages);
         let mut corpus = Corpus { root: root.to_path_buf(), languages, ..Corpus::default() };
         // Language files are read above.
@@ -213,12 +217,34 @@ fn confine_audio(root: &Path, entry: &mut Entry) -> Vec<String> {
     messages
 }
 
-fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError> {
+/// The `*.toml` files under `dir`. A symbolic link is followed only to a
+/// file inside the corpus: one leading out is a problem, and one to a folder
+/// is not followed (a link to `..` would be walked until the path is too long).
+fn collect_toml_files(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Problem>,
+) -> Result<(), CorpusError> {
     let io = |source| CorpusError::Io { path: dir.to_path_buf(), source };
     for item in std::fs::read_dir(dir).map_err(io)? {
-        let path = item.map_err(io)?.path();
+        let item = item.map_err(io)?;
+        let path = item.path();
+        let is_link = item.file_type().map_err(io)?.is_symlink();
+        if is_link {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            if let Err(e) = paths::confine(root, relative) {
+                problems.push(Problem { path, message: format!("{e}: it is left out") });
+                continue;
+            }
+            if path.is_dir() {
+                let message = "a symbolic link to a folder: it is not followed".to_string();
+                problems.push(Problem { path, message });
+                continue;
+            }
+        }
         if path.is_dir() {
-            collect_toml_files(&path, out)?;
+            collect_toml_files(root, &path, out, problems)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
             out.push(path);
         }

@@ -26,6 +26,9 @@ pub enum Phrase {
     OfferForm,
     /// Said with the draft's number in place of `{number}`.
     DraftKept,
+    /// The filled sheet's document could not be made (its template failed):
+    /// said with the draft's number in place of `{number}`.
+    DocumentFailed,
     AskDraftNumber,
     NoSuchDraft,
     /// Said with the draft's number in place of `{number}`.
@@ -59,7 +62,7 @@ pub enum Confirmable {
 }
 
 impl Phrase {
-    pub const ALL: [Phrase; 27] = [
+    pub const ALL: [Phrase; 28] = [
         Phrase::Welcome,
         Phrase::Source,
         Phrase::Unreviewed,
@@ -70,6 +73,7 @@ impl Phrase {
         Phrase::AskAgain,
         Phrase::OfferForm,
         Phrase::DraftKept,
+        Phrase::DocumentFailed,
         Phrase::AskDraftNumber,
         Phrase::NoSuchDraft,
         Phrase::Resumed,
@@ -103,6 +107,7 @@ impl Phrase {
             Phrase::AskAgain => "ask-again",
             Phrase::OfferForm => "offer-form",
             Phrase::DraftKept => "draft-kept",
+            Phrase::DocumentFailed => "document-failed",
             Phrase::AskDraftNumber => "ask-draft-number",
             Phrase::NoSuchDraft => "no-such-draft",
             Phrase::Resumed => "resumed",
@@ -132,6 +137,7 @@ impl Phrase {
             Phrase::Source
             | Phrase::Unreviewed
             | Phrase::DraftKept
+            | Phrase::DocumentFailed
             | Phrase::Resumed
             | Phrase::NoVoiceYet
             | Phrase::Simplified

@@ -162,6 +162,58 @@ pub fn awal() -> Command {
     }
 }
 
+/// The address space a run of `awal` on text alone may map (`--lm none`,
+/// `--text`, `corpus check`). A normal French cooperative walk needs about
+/// 60 MiB of it (peak resident 28 MiB): four times that, so a template or a
+/// text that would blow up stops within a second or two instead of eating the
+/// machine.
+pub const TEXT_MEMORY: u64 = 256 << 20;
+
+/// The address space a run that loads Whisper (base) may map: the kiosk on
+/// two recordings and `transcribe` need between 480 and 512 MiB of it (peak
+/// resident 380 MiB), with more threads, stacks and malloc arenas on a
+/// machine with more cores.
+pub const SPEECH_MEMORY: u64 = 1536 << 20;
+
+/// Runs `command` under an address-space limit of `bytes` (`RLIMIT_AS`): an
+/// allocation past it fails in the child, which Rust turns into "memory
+/// allocation of N bytes failed" and an abort. The limit counts every mapping
+/// (thread stacks, malloc arenas, mapped files), not only resident memory.
+pub fn limit_memory(command: &mut Command, bytes: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+    // SAFETY: runs in the child between fork and exec, where only
+    // async-signal-safe calls are allowed; setrlimit is one, and the closure
+    // allocates nothing (it reads a copy of `limit` and may build an
+    // io::Error from errno, which does not allocate).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    command
+}
+
+/// This test process under an address-space limit of `bytes` (the soft
+/// `RLIMIT_AS`), for tests that feed hostile input to the library in process:
+/// an allocation past it aborts the test binary with "memory allocation of N
+/// bytes failed" instead of eating the machine.
+pub fn limit_own_memory(bytes: u64) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read or write only `limit` and this
+    // process's own limits.
+    let done = unsafe {
+        libc::getrlimit(libc::RLIMIT_AS, &mut limit);
+        limit.rlim_cur = bytes.min(limit.rlim_max);
+        libc::setrlimit(libc::RLIMIT_AS, &limit)
+    };
+    assert_eq!(done, 0, "setrlimit(RLIMIT_AS): {}", std::io::Error::last_os_error());
+}
+
 /// `awal` on the committed corpus, keeping its data in `data`.
 #[allow(dead_code)]
 pub fn awal_in(data: &Path) -> Command {

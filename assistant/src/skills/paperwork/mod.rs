@@ -171,18 +171,26 @@ fn form_reply(cx: &Context, filling: Option<&str>, step: Step) -> Reply {
     reply
 }
 
-/// A failed save is said plainly; the answers confirmed so far stay in the draft.
+/// A failed save is said plainly; the answers confirmed so far stay in the
+/// draft. A document that could not be made is said as such: the answers are
+/// on paper as plain text all the same.
 fn form_error(cx: &Context, error: PaperworkError, draft: Option<i64>) -> Reply {
     tracing::warn!("paperwork: {error}");
-    match draft {
-        Some(draft) => draft_kept(cx, draft),
-        None => cx.say(SkillName::Paperwork, Phrase::AskAgain),
+    match (draft, &error) {
+        (Some(draft), PaperworkError::Sheet { .. }) => with_number(cx, Phrase::DocumentFailed, draft),
+        (Some(draft), _) => draft_kept(cx, draft),
+        (None, _) => cx.say(SkillName::Paperwork, Phrase::AskAgain),
     }
 }
 
 /// "Your answers are kept under number 12."
 fn draft_kept(cx: &Context, draft: i64) -> Reply {
-    let mut reply = cx.say(SkillName::Paperwork, Phrase::DraftKept);
+    with_number(cx, Phrase::DraftKept, draft)
+}
+
+/// `which`, with the draft's number in place of `{number}`.
+fn with_number(cx: &Context, which: Phrase, draft: i64) -> Reply {
+    let mut reply = cx.say(SkillName::Paperwork, which);
     reply.text = reply.text.replace("{number}", &draft.to_string());
     reply
 }
