@@ -98,6 +98,14 @@ fn windows_keep_every_frame_once() {
     // Short context: the same number of frames, each from one window.
     let short = model.logits(&audio(), &CtcParams { chunk_s: 0.3, context_s: 0.1 }).unwrap();
     assert_eq!(short.len(), whole.len());
+    // Shorter than one frame's receptive field (400 samples), or silence: nothing heard.
+    for clip in [vec![0.1f32; 399], vec![0.0; 8_000], Vec::new()] {
+        let transcript = model.transcribe(&clip, &CtcParams::default()).unwrap();
+        if clip.len() < 400 {
+            assert_eq!((transcript.text.as_str(), transcript.confidence), ("", 0.0), "{} samples", clip.len());
+        }
+        assert!(transcript.confidence.is_finite(), "{} samples", clip.len());
+    }
 }
 
 #[test]
