@@ -79,7 +79,10 @@ impl FeatureConv {
         let x = match &self.norm {
             ConvNorm::None => x,
             ConvNorm::Group(norm) => norm.forward(&x)?,
-            ConvNorm::Layer(norm) => norm.forward(&x.transpose(1, 2)?)?.transpose(1, 2)?,
+            // Made contiguous for candle's fused layer norm: on the strided
+            // input the first layer's norm took 4× as long (140 against 35 ms
+            // for 5 s at 512 channels).
+            ConvNorm::Layer(norm) => norm.forward(&x.transpose(1, 2)?.contiguous()?)?.transpose(1, 2)?,
         };
         activate(&x, self.activation)
     }
