@@ -14,6 +14,10 @@ use awal::hearing::ctc::{CtcError, CtcModel, CtcParams};
 use awal::hearing::{CtcRecognizer, Hearing};
 use candle_core::{Device, Tensor};
 
+/// How far q8_0 weights may move the tiny MMS model's logits: 0.26 measured
+/// (its random weights are larger than trained ones), twice that allowed.
+const TOLERANCE_Q8: f32 = 0.5;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ctc")
 }
@@ -83,6 +87,15 @@ fn mms_layout_matches_transformers_with_each_language_adapter() {
         assert_eq!(model.language(), Some(lang));
         assert_matches_reference(&model, &format!("tiny-mms-{lang}"));
     }
+}
+
+#[test]
+fn eight_bit_weights_stay_close_to_the_reference() {
+    let model = CtcModel::load(&fixtures().join("tiny-mms"), Some("wol"), WeightPrecision::Q8).unwrap();
+    let expected = reference("tiny-mms-wol");
+    let logits = model.logits(&audio(), &CtcParams::default()).unwrap();
+    let worst = logits.iter().flatten().zip(&expected.logits).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst > 0.0 && worst < TOLERANCE_Q8, "q8_0 logits differ by {worst}");
 }
 
 #[test]

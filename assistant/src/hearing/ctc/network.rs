@@ -40,8 +40,12 @@ impl Weights<'_> {
 
     fn linear(&self, inputs: usize, outputs: usize) -> Result<Projection, CtcError> {
         let weight = self.get("weight", &[outputs, inputs])?;
+        // Quantised rows are whole blocks (32 or 256 values); a matrix whose
+        // rows are not (small test models) stays f32.
+        let whole_blocks = self.precision.ggml().is_none_or(|dtype| inputs.is_multiple_of(dtype.block_size()));
+        let precision = if whole_blocks { self.precision } else { WeightPrecision::F32 };
         Ok(Projection {
-            weight: ProjectionWeight::from_dense(weight, self.precision)?,
+            weight: ProjectionWeight::from_dense(weight, precision)?,
             bias: Some(self.get("bias", &[outputs])?),
         })
     }
