@@ -72,11 +72,11 @@ impl WeightPrecision {
     }
 }
 
-/// A linear layer.
+/// A linear layer (also the CTC recognizer's, `hearing::ctc`).
 #[derive(Debug, Clone)]
-struct Projection {
-    weight: ProjectionWeight,
-    bias: Option<Tensor>,
+pub struct Projection {
+    pub weight: ProjectionWeight,
+    pub bias: Option<Tensor>,
 }
 
 impl Module for Projection {

@@ -2,13 +2,16 @@
 //! was said out. [`Hearing`] is the seam; behind it, Whisper for the
 //! languages it knows ([`Whisper`]: Darija is heard as Arabic) and the
 //! enrolled spoken keywords for the others ([`Keywords`], with or without the
-//! trained check). [`KioskHearing`] picks between them by language; each
+//! trained check). [`ctc`] runs the wav2vec2-family CTC recognizers (XLS-R,
+//! MMS) published for the kiosk's other languages. [`KioskHearing`] picks between them by language; each
 //! loads its models the first time it is needed, so a conversation of typed
 //! turns loads nothing.
 
+pub mod ctc;
 mod keywords;
 mod whisper;
 
+pub use ctc::{CtcError, CtcRecognizer};
 pub use keywords::Keywords;
 pub use whisper::{whisper_language, Whisper};
 
@@ -25,6 +28,8 @@ pub enum HearingError {
     Keywords(#[from] KeywordError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Ctc(#[from] CtcError),
 }
 
 /// What was heard in an utterance.
