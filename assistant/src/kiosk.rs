@@ -19,6 +19,13 @@ use crate::audio::push_to_talk::{Key, Keyboard, TalkGate};
 use crate::audio::vad::Endpointer;
 use crate::conversation::{Conversation, Input};
 
+/// Quiet that ends an utterance by default, in milliseconds: a person's
+/// pause for breath within a question is shorter.
+pub const END_OF_SPEECH_MS: usize = 700;
+/// An utterance is cut here even if the speaker goes on: a question fits one
+/// Whisper window.
+pub const MAX_UTTERANCE_MS: usize = 30_000;
+
 #[derive(Debug, Clone)]
 pub struct KioskOptions {
     /// How long to wait before looking for a missing microphone again.
@@ -73,8 +80,7 @@ pub fn run(
             false,
         );
         conversation.welcome(&mut |audio| speaker.say(audio));
-        // A question fits one Whisper window.
-        let endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
+        let endpointer = Endpointer::new(options.end_of_speech_ms, MAX_UTTERANCE_MS);
         let mut gate = match keyboard {
             Some(_) if options.push_to_talk => TalkGate::push_to_talk(endpointer),
             _ => TalkGate::hands_free(endpointer),
