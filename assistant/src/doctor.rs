@@ -274,7 +274,14 @@ fn microphone_level_check() -> Check {
                 }
             }
             Ok(None) => {}
-            Err(e) => return check(NAME, Status::Fail, e.to_string(), Some("check the microphone's plug and the sound server")),
+            Err(e) => {
+                return check(
+                    NAME,
+                    Status::Fail,
+                    e.to_string(),
+                    Some("check the microphone's plug and the sound server"),
+                )
+            }
         }
     }
     let db = |power: f64| 10.0 * (power + 1e-12).log10();
@@ -283,10 +290,7 @@ fn microphone_level_check() -> Check {
         check(
             NAME,
             Status::Fail,
-            format!(
-                "the microphone opened but delivered {seconds:.1} s of sound in {} s",
-                LISTEN_AT_MOST.as_secs()
-            ),
+            format!("the microphone opened but delivered {seconds:.1} s of sound in {} s", LISTEN_AT_MOST.as_secs()),
             Some("check the microphone's plug and the sound server (`pactl list short sources`)"),
         )
     } else if peak < SILENCE_PEAK {

@@ -250,7 +250,11 @@ fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
     let (mx, my) = points.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
     let (num, den) = points.iter().fold((0.0, 0.0), |(a, b), p| (a + (p.0 - mx) * (p.1 - my), b + (p.0 - mx).powi(2)));
-    if den == 0.0 { 0.0 } else { num / den }
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
 }
 
 /// The soak: turn after turn through the sound server, every one answered
@@ -306,7 +310,9 @@ fn turn_after_turn_the_kiosk_holds_no_more_descriptors_or_threads() {
                 footprint.rss_kib, footprint.descriptors, footprint.threads
             );
             samples.push((at, footprint));
-            next_sample += Duration::from_secs(60);
+            while next_sample <= Instant::now() {
+                next_sample += Duration::from_secs(60);
+            }
         }
         if started.elapsed().as_secs_f64() >= minutes * 60.0 {
             break;

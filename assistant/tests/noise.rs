@@ -50,7 +50,7 @@ fn power(samples: &[f32]) -> f32 {
 fn babble(seconds: f32) -> Vec<f32> {
     let length = (seconds * RATE as f32) as usize;
     let mut out = vec![0.0f32; length];
-    for (n, (voice, text)) in CROWD.iter().enumerate() {
+    for (n, (voice, text)) in CROWD.iter().take(voices()).enumerate() {
         let speech = clip(text, voice);
         let pause = RATE / 4 + n * RATE / 7;
         let mut at = 0;
@@ -133,10 +133,7 @@ fn questions_in_babble(questions: &[Vec<f32>], snr_db: f32) -> Tally {
         match over.as_slice() {
             [] => tally.missed += 1,
             [one] if one.end <= end + reach && one.start + reach >= start => tally.cut += 1,
-            _ => {
-                println!("question at {:.1}–{:.1} s cut as {over:?}", start as f32 / RATE as f32, end as f32 / RATE as f32);
-                tally.late_or_split += 1
-            }
+            _ => tally.late_or_split += 1,
         }
     }
     tally.false_turns = found
@@ -164,16 +161,19 @@ fn false_turns(questions: &[Vec<f32>], snr_db: f32, minutes: f32) -> (usize, f32
     let found = cuts(&noise);
     let settling = found.iter().filter(|c| c.start < SETTLING).count();
     let rate = (found.len() - settling) as f32 / minutes;
-    let at: Vec<String> = found
-        .iter()
-        .map(|c| format!("{:.1} s ({:.1} s long)", c.start as f32 / RATE as f32, (c.end - c.start) as f32 / RATE as f32))
-        .collect();
+    let seconds: Vec<f32> = found.iter().map(|c| (c.end - c.start) as f32 / RATE as f32).collect();
     println!(
         "babble alone at the {snr_db} dB level, {minutes} min: {settling} turn(s) while the floor settled, \
-         then {rate:.2} false turns per minute (turns at {})",
-        at.join(", ")
+         then {rate:.2} false turns per minute ({:.1} s long at most)",
+        seconds.iter().copied().fold(0.0, f32::max)
     );
     (settling, rate)
+}
+
+/// How many of the crowd talk: all six, or `AWAL_NOISE_VOICES` (two people
+/// chatting beside the kiosk rise and fall far more than a crowd).
+fn voices() -> usize {
+    env_number("AWAL_NOISE_VOICES").map_or(CROWD.len(), |n| (n as usize).clamp(1, CROWD.len()))
 }
 
 fn env_number(name: &str) -> Option<f32> {
@@ -187,12 +187,24 @@ fn questions_in_babble_are_cut_at_their_end_and_babble_alone_is_not_a_turn() {
     let questions: Vec<Vec<f32>> = (0..count)
         .map(|i| clip(QUESTIONS[i % QUESTIONS.len()], ["en-us", "en-gb", "fr"][i / QUESTIONS.len() % 3]))
         .collect();
-    for snr in [20.0, 10.0] {
-        let tally = questions_in_babble(&questions, snr);
+    println!("babble of {} voices", voices());
+    let results: Vec<(f32, Tally, (usize, f32))> = [20.0, 10.0]
+        .into_iter()
+        .map(|snr| (snr, questions_in_babble(&questions, snr), false_turns(&questions, snr, minutes)))
+        .collect();
+    // Two or three people chatting beside the kiosk are speech to an energy
+    // detector, not a floor: `scripts/eval noise` measures them, only
+    // push-to-talk keeps them out (README, "Kiosk").
+    if voices() < CROWD.len() {
+        return;
+    }
+    for (snr, tally, (settling, rate)) in results {
         assert_eq!(tally.missed, 0, "{snr} dB: {tally:?}");
         assert!(tally.cut * 10 >= tally.questions * 9, "{snr} dB: {tally:?}");
         assert!(tally.false_turns * 5 <= tally.questions, "{snr} dB: {tally:?}");
-        let (settling, rate) = false_turns(&questions, snr, minutes);
-        assert!(settling <= 1 && rate <= 1.0, "{snr} dB: {settling} while settling, then {rate} false turns per minute");
+        assert!(
+            settling <= 1 && rate <= 1.0,
+            "{snr} dB: {settling} while settling, then {rate} false turns per minute"
+        );
     }
 }
