@@ -11,6 +11,7 @@ pub mod decode;
 pub mod devices;
 pub mod filterbank;
 pub mod format_check;
+pub mod input_events;
 pub mod microphone;
 pub mod playback;
 pub mod push_to_talk;
