@@ -248,10 +248,6 @@ const LISTEN: Duration = Duration::from_millis(1500);
 /// A capture that has not delivered [`LISTEN`] of sound by then is stuck
 /// (a sound server hands out its first chunks late, never this late).
 const LISTEN_AT_MOST: Duration = Duration::from_secs(6);
-/// A capture whose every sample stays under this (-80 dBFS) gives only
-/// silence: a muted or disconnected input, or a source nobody feeds. A room
-/// is never that quiet; a microphone's own hiss is louder.
-const SILENCE_PEAK: f32 = 1e-4;
 
 /// Listens to the default input for [`LISTEN`]: a capture that opens and
 /// then gives only silence is the dead microphone no device listing shows.
@@ -293,7 +289,7 @@ fn microphone_level_check() -> Check {
             format!("the microphone opened but delivered {seconds:.1} s of sound in {} s", LISTEN_AT_MOST.as_secs()),
             Some("check the microphone's plug and the sound server (`pactl list short sources`)"),
         )
-    } else if peak < SILENCE_PEAK {
+    } else if peak < crate::audio::DIGITAL_SILENCE {
         check(
             NAME,
             Status::Fail,

@@ -26,6 +26,11 @@ pub use resample::StreamResampler;
 /// The sample rate every later stage works at.
 pub const SAMPLE_RATE: u32 = 16_000;
 
+/// A capture whose every sample stays under this (-80 dBFS) gives only
+/// digital silence: a muted or disconnected input, or a source nobody feeds.
+/// A room is never that quiet; a microphone's own hiss is louder.
+pub const DIGITAL_SILENCE: f32 = 1e-4;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
     #[error("{path}: {source}")]

@@ -132,6 +132,36 @@ impl SoundServer {
         assert!(!module.trim().is_empty(), "loading the echo loopback failed: {}", self.log());
     }
 
+    /// Unloads the kiosk's microphone (the room sink, whose monitor it
+    /// records), as when a USB microphone is pulled out. PulseAudio moves
+    /// the capture to another source without telling the client.
+    pub fn unload_microphone(&self) {
+        let modules = self.pactl(&["list", "short", "modules"]);
+        let room = modules
+            .lines()
+            .find(|l| l.contains("module-null-sink") && l.contains("sink_name=room"))
+            .and_then(|l| l.split('\t').next())
+            .unwrap_or_else(|| panic!("no room sink in {modules}"));
+        self.pactl(&["unload-module", room]);
+    }
+
+    /// Loads the microphone back, with nobody's voice reaching it yet.
+    /// The mouth's loopback, moved off the room when it went, is unloaded.
+    pub fn load_microphone(&self) {
+        let modules = self.pactl(&["list", "short", "modules"]);
+        for line in modules.lines().filter(|l| l.contains("module-loopback") && l.contains("source=mouth")) {
+            self.pactl(&["unload-module", line.split('\t').next().unwrap()]);
+        }
+        let module = self.pactl(&["load-module", "module-null-sink", "sink_name=room", "rate=48000", "channels=2"]);
+        assert!(!module.trim().is_empty(), "loading the room back failed: {}", self.log());
+    }
+
+    /// Lets the person's voice reach the microphone again.
+    pub fn route_mouth_to_room(&self) {
+        let module = self.pactl(&["load-module", "module-loopback", "source=mouth", "sink=room", "latency_msec=20"]);
+        assert!(!module.trim().is_empty(), "loading the mouth's loopback failed: {}", self.log());
+    }
+
     /// Says `samples` (16 kHz mono) into the microphone in real time; returns
     /// when the last sample was written, and that instant.
     pub fn say(&self, samples: &[f32]) -> Instant {
