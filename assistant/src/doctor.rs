@@ -5,9 +5,11 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::audio::microphone::Microphone;
 use crate::config::Config;
 use crate::models::{Manifest, ModelStore};
 
@@ -48,8 +50,13 @@ fn check(name: &str, status: Status, detail: String, remedy: Option<&str>) -> Ch
 pub fn run(config: &Config, data_dir: &Path, store: &ModelStore, manifest: &Manifest) -> Report {
     let mut checks = vec![cpu_check(), memory_check(), data_dir_check(data_dir)];
     let server = SoundServer::query();
-    checks.extend(with_sound_server(audio_checks(Path::new("/proc/asound/pcm")), server.as_ref()));
+    let audio = with_sound_server(audio_checks(Path::new("/proc/asound/pcm")), server.as_ref());
+    let input_found = audio.iter().any(|c| c.name == "audio input" && c.status == Status::Ok);
+    checks.extend(audio);
     checks.push(sound_server_check(server.as_ref()));
+    if input_found {
+        checks.push(microphone_level_check());
+    }
     for (role, id) in [("asr", &config.models.asr), ("lm", &config.models.lm)] {
         checks.push(model_check(role, id, store, manifest));
     }
@@ -233,6 +240,81 @@ fn sound_server_check(server: Option<&SoundServer>) -> Check {
             None,
         ),
         None => check("sound server", Status::Ok, "none running: ALSA devices are used directly".into(), None),
+    }
+}
+
+/// How much sound the doctor listens to.
+const LISTEN: Duration = Duration::from_millis(1500);
+/// A capture that has not delivered [`LISTEN`] of sound by then is stuck
+/// (a sound server hands out its first chunks late, never this late).
+const LISTEN_AT_MOST: Duration = Duration::from_secs(6);
+
+/// Listens to the default input for [`LISTEN`]: a capture that opens and
+/// then gives only silence is the dead microphone no device listing shows.
+fn microphone_level_check() -> Check {
+    const NAME: &str = "microphone level";
+    let mut microphone = match Microphone::open() {
+        Ok(microphone) => microphone,
+        Err(e) => return check(NAME, Status::Fail, e.to_string(), Some("run `awal doctor` again; check `arecord -l`")),
+    };
+    let started = Instant::now();
+    let wanted = (LISTEN.as_secs_f32() * crate::audio::SAMPLE_RATE as f32) as usize;
+    let (mut peak, mut energy, mut count) = (0.0f32, 0.0f64, 0usize);
+    while count < wanted && started.elapsed() < LISTEN_AT_MOST {
+        match microphone.next_chunk(Duration::from_millis(200)) {
+            Ok(Some(chunk)) => {
+                for s in chunk {
+                    peak = peak.max(s.abs());
+                    energy += f64::from(s * s);
+                    count += 1;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return check(
+                    NAME,
+                    Status::Fail,
+                    e.to_string(),
+                    Some("check the microphone's plug and the sound server"),
+                )
+            }
+        }
+    }
+    let db = |power: f64| 10.0 * (power + 1e-12).log10();
+    let seconds = count as f32 / crate::audio::SAMPLE_RATE as f32;
+    if count < wanted {
+        check(
+            NAME,
+            Status::Fail,
+            format!("the microphone opened but delivered {seconds:.1} s of sound in {} s", LISTEN_AT_MOST.as_secs()),
+            Some("check the microphone's plug and the sound server (`pactl list short sources`)"),
+        )
+    } else if peak < crate::audio::DIGITAL_SILENCE {
+        check(
+            NAME,
+            Status::Fail,
+            format!(
+                "{} captures but gives only silence (peak {:.0} dBFS over {seconds:.1} s)",
+                microphone.name,
+                db(f64::from(peak * peak))
+            ),
+            Some(
+                "unmute the input and raise its level (`alsamixer`, or `pactl set-source-mute @DEFAULT_SOURCE@ 0`); \
+                 check the microphone's plug and which source is the default",
+            ),
+        )
+    } else {
+        check(
+            NAME,
+            Status::Ok,
+            format!(
+                "{}: peak {:.0} dBFS, average {:.0} dBFS over {seconds:.1} s",
+                microphone.name,
+                db(f64::from(peak * peak)),
+                db(energy / count as f64)
+            ),
+            None,
+        )
     }
 }
 

@@ -19,6 +19,19 @@ use crate::audio::push_to_talk::{Key, Keyboard, TalkGate};
 use crate::audio::vad::Endpointer;
 use crate::conversation::{Conversation, Input};
 
+/// Quiet that ends an utterance by default, in milliseconds: a person's
+/// pause for breath within a question is shorter.
+pub const END_OF_SPEECH_MS: usize = 700;
+/// An utterance is cut here even if the speaker goes on: a question fits one
+/// Whisper window.
+pub const MAX_UTTERANCE_MS: usize = 30_000;
+
+/// Digital silence this long from the microphone is said in the log: the
+/// input is muted or unplugged, or the sound server moved the capture to a
+/// source nobody feeds (PulseAudio does so silently when a source goes away,
+/// and moves it back when the source returns).
+const DEAD_SILENCE: Duration = Duration::from_secs(10);
+
 #[derive(Debug, Clone)]
 pub struct KioskOptions {
     /// How long to wait before looking for a missing microphone again.
@@ -73,25 +86,27 @@ pub fn run(
             false,
         );
         conversation.welcome(&mut |audio| speaker.say(audio));
-        // A question fits one Whisper window.
-        let endpointer = Endpointer::new(options.end_of_speech_ms, 30_000);
+        let endpointer = Endpointer::new(options.end_of_speech_ms, MAX_UTTERANCE_MS);
         let mut gate = match keyboard {
             Some(_) if options.push_to_talk => TalkGate::push_to_talk(endpointer),
             _ => TalkGate::hands_free(endpointer),
         };
         let mut last_heard = Instant::now();
         let mut at_welcome = true;
+        let mut silence = SilenceWatch::new();
         let lost = loop {
             if speaker.spoke() {
                 // What came in meanwhile is the kiosk's own voice.
                 capture.ignore_own_voice(options.echo_guard);
                 gate.forget_speech_under_way();
+                silence.restart();
             }
             let chunk = match capture.next_chunk(Duration::from_millis(500)) {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => Vec::new(),
                 Err(e) => break e,
             };
+            silence.hear(&chunk);
             let keys = match keyboard.as_ref().map(Keyboard::presses) {
                 Some(Ok(keys)) => keys,
                 Some(Err(gone)) => {
@@ -146,6 +161,41 @@ pub fn run(
             return Ok(());
         }
         tracing::warn!("{lost}; waiting for the microphone to come back");
+    }
+}
+
+/// Says in the log when the microphone has given only digital silence for
+/// [`DEAD_SILENCE`], and when sound comes back.
+struct SilenceWatch {
+    sound_heard: Instant,
+    said: bool,
+}
+
+impl SilenceWatch {
+    fn new() -> Self {
+        Self { sound_heard: Instant::now(), said: false }
+    }
+
+    /// The kiosk spoke: the time it was deaf is not silence.
+    fn restart(&mut self) {
+        self.sound_heard = Instant::now();
+    }
+
+    fn hear(&mut self, chunk: &[f32]) {
+        if chunk.iter().any(|s| s.abs() >= crate::audio::DIGITAL_SILENCE) {
+            if self.said {
+                tracing::info!("the microphone hears sound again");
+                self.said = false;
+            }
+            self.sound_heard = Instant::now();
+        } else if !self.said && self.sound_heard.elapsed() >= DEAD_SILENCE {
+            tracing::warn!(
+                "the microphone gave only silence for {} s: muted, unplugged, or moved by the sound server \
+                 to a source nobody feeds",
+                DEAD_SILENCE.as_secs()
+            );
+            self.said = true;
+        }
     }
 }
 

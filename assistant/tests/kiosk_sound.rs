@@ -49,6 +49,19 @@ impl Kiosk {
         entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default()).collect()
     }
 
+    /// Resident memory, open descriptors and threads, from /proc.
+    fn footprint(&self) -> Footprint {
+        let process = PathBuf::from(format!("/proc/{}", self.child.id()));
+        let status = std::fs::read_to_string(process.join("status")).unwrap();
+        let rss_kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no VmRSS in {status}"));
+        let count = |dir: &str| std::fs::read_dir(process.join(dir)).unwrap().count();
+        Footprint { rss_kib, descriptors: count("fd"), threads: count("task") }
+    }
+
     fn turns(&self) -> usize {
         self.log().lines().filter(|l| l.contains(": turn ")).count()
     }
@@ -64,6 +77,13 @@ impl Kiosk {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Footprint {
+    rss_kib: u64,
+    descriptors: usize,
+    threads: usize,
 }
 
 impl Drop for Kiosk {
@@ -140,10 +160,10 @@ fn a_question_said_into_the_microphone_is_answered_through_the_speaker() {
 
     server.say(&question);
     // The recording's own clock: what it holds when the last sample was said.
-    let from = speaker.samples().len();
+    let from = speaker.sample_count();
     kiosk.wait_for(" turn", 1, Duration::from_secs(60));
     speaker.wait_for_sound_then_quiet(from, quiet, Duration::from_secs(60));
-    let before_stop = speaker.samples().len();
+    let before_stop = speaker.sample_count();
     server.say(&stop);
     kiosk.wait_for(" turn", 2, Duration::from_secs(60));
     // The goodbye, then the welcome for the next person.
@@ -197,7 +217,7 @@ fn the_kiosk_does_not_answer_its_own_voice() {
     let mut kiosk = Kiosk::start(&server, data.path());
     kiosk.wait_for("listening on", 1, Duration::from_secs(60));
     // The welcome reaches the microphone…
-    let welcome_end = speaker.wait_for_sound_then_quiet(0, Duration::from_millis(1500), Duration::from_secs(30)).len();
+    let welcome_end = speaker.wait_for_sound_then_quiet(0, Duration::from_millis(1500), Duration::from_secs(30));
     let heard = microphone.samples();
     assert!(!sounds(&heard, Duration::from_millis(500)).is_empty(), "the speaker does not reach the microphone");
     std::thread::sleep(WOULD_ANSWER_WITHIN);
@@ -208,13 +228,116 @@ fn the_kiosk_does_not_answer_its_own_voice() {
     server.say(&question);
     // The turn is logged once its reply was played.
     kiosk.wait_for(" turn", 1, Duration::from_secs(60));
-    let reply_end =
-        speaker.wait_for_sound_then_quiet(welcome_end, Duration::from_millis(500), Duration::from_secs(10)).len();
+    let reply_end = speaker.wait_for_sound_then_quiet(welcome_end, Duration::from_millis(500), Duration::from_secs(10));
     std::thread::sleep(WOULD_ANSWER_WITHIN);
     // One question, one answer: the reply it heard was not answered.
     let unasked = sounds(&speaker.samples()[reply_end..], Duration::from_millis(500));
     assert!(unasked.is_empty(), "the kiosk answered its own reply: {unasked:?} {}", kiosk.log());
     assert_eq!(kiosk.turns(), 1, "{}", kiosk.log());
+}
+
+/// What the long soak says, over and over: a question, then "stop" (a
+/// goodbye, and the welcome for the next person).
+const SOAK_CONVERSATION: [&str; 2] = [QUESTION, "Stop."];
+/// The suite's three turns: "stop" each time, whose replies are short (the
+/// question's is long); each turn goes through the whole loop all the same.
+const SHORT_SOAK_CONVERSATION: [&str; 1] = ["Stop."];
+/// In the long soak, a turn starts this often.
+const SOAK_PERIOD: Duration = Duration::from_secs(20);
+
+/// Least-squares slope of `points` (x, y).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let (mx, my) = points.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    let (num, den) = points.iter().fold((0.0, 0.0), |(a, b), p| (a + (p.0 - mx) * (p.1 - my), b + (p.0 - mx).powi(2)));
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+/// The soak: turn after turn through the sound server, every one answered
+/// aloud, and the kiosk holds no more descriptors or threads after the last
+/// than after the first (which loaded Whisper). The suite says "stop" three times;
+/// `scripts/eval soak` sets `AWAL_SOAK_MINUTES` for a turn every 20 s for
+/// that long, with memory, descriptors and threads sampled every minute and
+/// the memory's slope.
+#[test]
+fn turn_after_turn_the_kiosk_holds_no_more_descriptors_or_threads() {
+    common::real_model("whisper-base");
+    let minutes: Option<f64> = std::env::var("AWAL_SOAK_MINUTES")
+        .ok()
+        .map(|m| m.parse().unwrap_or_else(|_| panic!("AWAL_SOAK_MINUTES: a number of minutes, not {m:?}")));
+    let texts: &[&str] = if minutes.is_some() { &SOAK_CONVERSATION } else { &SHORT_SOAK_CONVERSATION };
+    let conversation: Vec<Vec<f32>> = texts.iter().map(|text| spoken(text)).collect();
+    let server = SoundServer::start();
+    let speaker = server.record_speaker();
+    let data = tempfile::tempdir().unwrap();
+    let mut kiosk = Kiosk::start(&server, data.path());
+    kiosk.wait_for("listening on", 1, Duration::from_secs(60));
+    let quiet = Duration::from_millis(1500);
+    speaker.wait_for_sound_then_quiet(0, quiet, Duration::from_secs(30));
+
+    let started = Instant::now();
+    let mut next_sample = started;
+    let mut samples: Vec<(f64, Footprint)> = Vec::new();
+    let mut after_first = None;
+    let mut said = 0;
+    loop {
+        let turn_started = Instant::now();
+        server.say(&conversation[said % conversation.len()]);
+        let from = speaker.sample_count();
+        said += 1;
+        kiosk.wait_for(": turn ", said, Duration::from_secs(60));
+        speaker.wait_for_sound_then_quiet(from, quiet, Duration::from_secs(60));
+        let reply = sounds(&speaker.samples_from(from), Duration::from_millis(1000));
+        assert!(!reply.is_empty(), "turn {said} was not answered aloud: {}", kiosk.log());
+        if after_first.is_none() {
+            after_first = Some(kiosk.footprint());
+        }
+        let Some(minutes) = minutes else {
+            if said == 3 {
+                break;
+            }
+            continue;
+        };
+        if Instant::now() >= next_sample {
+            let at = started.elapsed().as_secs_f64() / 60.0;
+            let footprint = kiosk.footprint();
+            println!(
+                "soak {at:5.1} min: {said} turns, RSS {} KiB, {} descriptors, {} threads",
+                footprint.rss_kib, footprint.descriptors, footprint.threads
+            );
+            samples.push((at, footprint));
+            while next_sample <= Instant::now() {
+                next_sample += Duration::from_secs(60);
+            }
+        }
+        if started.elapsed().as_secs_f64() >= minutes * 60.0 {
+            break;
+        }
+        std::thread::sleep((turn_started + SOAK_PERIOD).saturating_duration_since(Instant::now()));
+    }
+    let (first, last) = (after_first.unwrap(), kiosk.footprint());
+    let points: Vec<(f64, f64)> = samples.iter().map(|(at, f)| (*at, f.rss_kib as f64)).collect();
+    println!(
+        "soak: {said} turns said, {} answered in {:.1} min; RSS {} → {} KiB (slope {:.0} KiB/min over {} samples); \
+         descriptors {} → {}; threads {} → {}",
+        kiosk.turns(),
+        started.elapsed().as_secs_f64() / 60.0,
+        first.rss_kib,
+        last.rss_kib,
+        slope(&points),
+        points.len(),
+        first.descriptors,
+        last.descriptors,
+        first.threads,
+        last.threads
+    );
+    assert_eq!(kiosk.turns(), said, "{}", kiosk.log());
+    assert!(last.descriptors <= first.descriptors, "descriptors grew: {first:?} → {last:?}");
+    assert!(last.threads <= first.threads, "threads grew: {first:?} → {last:?}");
 }
 
 #[test]
@@ -231,6 +354,20 @@ fn doctor_lists_the_sound_servers_devices() {
     for name in ["audio input", "audio output"] {
         assert_eq!(check(name)["status"], "ok", "{}", check(name));
     }
+    // Nobody speaks into the mouth: the microphone opens and gives only silence.
+    let level = check("microphone level");
+    assert_eq!(level["status"], "fail", "{level}");
+    assert!(level["detail"].as_str().unwrap().contains("only silence"), "{level}");
+    assert!(!output.status.success(), "a microphone that hears nothing fails the doctor");
+
+    // Someone speaks while the doctor listens: the level is reported.
+    let doctor = common::awal().args(["doctor", "--json"]).envs(server.env()).stdout(Stdio::piped()).spawn().unwrap();
+    server.say(&spoken("One, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve."));
+    let output = doctor.wait_with_output().unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let level = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "microphone level").unwrap();
+    assert_eq!(level["status"], "ok", "{level}");
+    assert!(level["detail"].as_str().unwrap().contains("dBFS"), "{level}");
 }
 
 #[test]
@@ -253,4 +390,35 @@ fn the_kiosk_hears_again_after_the_sound_server_restarts() {
     kiosk.wait_for(" turn", 1, Duration::from_secs(60));
     let log = kiosk.log();
     assert!(log.contains("skill=Rights"), "{log}");
+}
+
+/// PulseAudio moves a capture silently to another source when its source
+/// goes away (here to the mouth, the one left) and back when it returns: the
+/// kiosk is not told. The microphone is unloaded in the middle of a
+/// question and loaded back with nobody's voice reaching it: the kiosk says
+/// in its log that it hears only silence, and once the person is heard again
+/// it says so and answers. Not shown: a paperwork draft kept across the loss.
+#[test]
+fn the_microphone_unloaded_mid_question_and_loaded_back() {
+    common::real_model("whisper-base");
+    let question = spoken(QUESTION);
+    let server = SoundServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let mut kiosk = Kiosk::start(&server, data.path());
+    kiosk.wait_for("listening on", 1, Duration::from_secs(60));
+    // The welcome is said before the kiosk listens: let it be said.
+    std::thread::sleep(Duration::from_secs(2));
+    server.say(&question[..question.len() / 2]);
+    server.unload_microphone();
+    std::thread::sleep(Duration::from_secs(1));
+    server.load_microphone();
+    kiosk.wait_for("gave only silence", 1, Duration::from_secs(90));
+    let answered = kiosk.turns();
+    server.route_mouth_to_room();
+    // A short reply keeps the test short: any turn shows the kiosk hears.
+    server.say(&spoken("Stop."));
+    kiosk.wait_for(": turn ", answered + 1, Duration::from_secs(60));
+    let log = kiosk.log();
+    assert!(log.contains("the microphone hears sound again"), "{log}");
+    println!("{}", log.lines().filter(|l| !l.contains(" turn ")).collect::<Vec<_>>().join("\n"));
 }

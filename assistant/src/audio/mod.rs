@@ -11,6 +11,7 @@ pub mod decode;
 pub mod devices;
 pub mod filterbank;
 pub mod format_check;
+pub mod input_events;
 pub mod microphone;
 pub mod playback;
 pub mod push_to_talk;
@@ -24,6 +25,11 @@ pub use resample::StreamResampler;
 
 /// The sample rate every later stage works at.
 pub const SAMPLE_RATE: u32 = 16_000;
+
+/// A capture whose every sample stays under this (-80 dBFS) gives only
+/// digital silence: a muted or disconnected input, or a source nobody feeds.
+/// A room is never that quiet; a microphone's own hiss is louder.
+pub const DIGITAL_SILENCE: f32 = 1e-4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {

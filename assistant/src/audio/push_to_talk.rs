@@ -3,11 +3,12 @@
 //! counts — chatter in a busy room is not answered — and the turn ends at the
 //! end of speech or at the next press, whichever comes first.
 //!
-//! The buttons are the keyboard for now, a GPIO pin later: Enter is the talk
-//! button, a number and Enter a language button (big USB buttons that type
-//! those work the same).
+//! The buttons are keys, on standard input or read as Linux input events
+//! ([`super::input_events`]): Enter is the talk button, a number and Enter a
+//! language button (big USB buttons that type those work the same). GPIO
+//! buttons are not read yet.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use super::vad::Endpointer;
@@ -97,8 +98,18 @@ pub struct Keyboard {
 pub struct KeyboardGone;
 
 impl Keyboard {
+    /// Listens to standard input when it is a terminal; otherwise to the
+    /// input devices (a kiosk started by systemd has no terminal) and to
+    /// standard input as well (a pipe). At a terminal the input devices are
+    /// left alone: the same keyboard would press every button twice.
     pub fn listen() -> Self {
         let (sender, presses) = mpsc::channel();
+        if !std::io::stdin().is_terminal() {
+            let devices = super::input_events::listen(&sender);
+            if devices == 0 {
+                tracing::info!("buttons: no input device with an Enter key can be read (/dev/input, `input` group)");
+            }
+        }
         std::thread::spawn(move || {
             for line in std::io::stdin().lock().lines() {
                 let Ok(line) = line else { break };

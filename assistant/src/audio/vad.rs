@@ -4,6 +4,8 @@
 //! Energy against an estimated noise floor is enough for single words spoken
 //! at a kiosk; it needs no model and costs nothing next to the matching.
 
+use std::collections::VecDeque;
+
 /// 10 ms frames at 16 kHz.
 pub const FRAME: usize = 160;
 /// A frame counts as speech this far above the noise floor.
@@ -47,7 +49,10 @@ pub fn speech_span(samples: &[f32]) -> Option<std::ops::Range<usize>> {
 }
 
 /// Cuts a live 16 kHz stream into utterances: speech starts after a few loud
-/// frames and ends after `silence_ms` of quiet. The noise floor follows the room.
+/// frames and ends after `silence_ms` of quiet. The noise floor follows the
+/// room, speech included: it is a low percentile of the last seconds' level,
+/// so a crowd talking in the room (babble) becomes the floor instead of one
+/// endless utterance, and a person closer than the crowd still stands out.
 pub struct Endpointer {
     floor_db: f32,
     silence_frames: usize,
@@ -56,14 +61,34 @@ pub struct Endpointer {
     pending: Vec<f32>,
     utterance: Vec<f32>,
     /// Recent frames, kept so an utterance starts before its first loud frame.
-    lead: std::collections::VecDeque<Vec<f32>>,
+    lead: VecDeque<Vec<f32>>,
+    /// Power of the last [`SMOOTHING_FRAMES`] frames.
+    recent_power: VecDeque<f32>,
+    /// Smoothed level (dB) of the last [`FLOOR_WINDOW_FRAMES`] frames.
+    levels: VecDeque<f32>,
     loud_run: usize,
     quiet_run: usize,
+    /// Loud frames in the utterance under way.
+    loud_frames: usize,
     in_speech: bool,
 }
 
 /// Loud frames in a row that open an utterance (a click is shorter).
 const ONSET_FRAMES: usize = 3;
+/// Loud frames an utterance needs, 150 ms: a short "no" has more; a
+/// syllable standing out of a crowd's murmur has fewer.
+const MIN_LOUD_FRAMES: usize = 15;
+/// Frames whose power is averaged into one level: 50 ms, so the level of a
+/// crowd is steady and a single loud syllable in it is not speech.
+const SMOOTHING_FRAMES: usize = 5;
+/// The floor looks back 5 s: longer than a pause, short enough to follow a
+/// crowd arriving.
+const FLOOR_WINDOW_FRAMES: usize = 500;
+/// The floor is this share of the way up the recent levels: below most of a
+/// question's syllables, near the middle of a crowd's steady murmur.
+const FLOOR_PERCENTILE: f32 = 0.2;
+/// Before this much history, the floor is the one the endpointer started with.
+const FLOOR_MIN_FRAMES: usize = 30;
 
 impl Endpointer {
     /// Utterances end after `silence_ms` of quiet, or at `max_ms` (a keyword
@@ -75,9 +100,12 @@ impl Endpointer {
             max_frames: max_ms.div_ceil(10).max(1),
             pending: Vec::new(),
             utterance: Vec::new(),
-            lead: Default::default(),
+            lead: VecDeque::new(),
+            recent_power: VecDeque::new(),
+            levels: VecDeque::new(),
             loud_run: 0,
             quiet_run: 0,
+            loud_frames: 0,
             in_speech: false,
         }
     }
@@ -104,13 +132,31 @@ impl Endpointer {
         open.then(|| std::mem::take(&mut self.utterance))
     }
 
+    /// The frame's smoothed level (dB), after updating the floor with it.
+    fn level(&mut self, frame: &[f32]) -> f32 {
+        let power = frame.iter().map(|s| s * s).sum::<f32>() / frame.len() as f32;
+        self.recent_power.push_back(power);
+        if self.recent_power.len() > SMOOTHING_FRAMES {
+            self.recent_power.pop_front();
+        }
+        let mean = self.recent_power.iter().sum::<f32>() / self.recent_power.len() as f32;
+        let level = 10.0 * (mean + 1e-10).log10();
+        self.levels.push_back(level);
+        if self.levels.len() > FLOOR_WINDOW_FRAMES {
+            self.levels.pop_front();
+        }
+        if self.levels.len() >= FLOOR_MIN_FRAMES {
+            let mut sorted: Vec<f32> = self.levels.iter().copied().collect();
+            let at = ((sorted.len() - 1) as f32 * FLOOR_PERCENTILE) as usize;
+            self.floor_db = *sorted.select_nth_unstable_by(at, f32::total_cmp).1;
+        }
+        level
+    }
+
     fn frame(&mut self, frame: Vec<f32>) -> Option<Vec<f32>> {
-        let energy = frame_energies(&frame)[0];
-        let loud = energy >= (self.floor_db + ABOVE_FLOOR_DB).max(ABSOLUTE_MIN_DB);
+        let level = self.level(&frame);
+        let loud = level >= (self.floor_db + ABOVE_FLOOR_DB).max(ABSOLUTE_MIN_DB);
         if !self.in_speech {
-            // The floor follows quiet frames quickly and loud ones slowly.
-            let rate = if energy < self.floor_db { 0.3 } else { 0.02 };
-            self.floor_db += rate * (energy - self.floor_db);
             self.loud_run = if loud { self.loud_run + 1 } else { 0 };
             self.lead.push_back(frame);
             if self.lead.len() > ONSET_FRAMES + MARGIN_FRAMES {
@@ -119,12 +165,14 @@ impl Endpointer {
             if self.loud_run >= ONSET_FRAMES {
                 self.in_speech = true;
                 self.quiet_run = 0;
+                self.loud_frames = self.loud_run;
                 self.utterance = self.lead.drain(..).flatten().collect();
             }
             return None;
         }
         self.utterance.extend_from_slice(&frame);
         self.quiet_run = if loud { 0 } else { self.quiet_run + 1 };
+        self.loud_frames += usize::from(loud);
         let too_long = self.utterance.len() >= self.max_frames * FRAME;
         if self.quiet_run >= self.silence_frames || too_long {
             self.in_speech = false;
@@ -133,7 +181,8 @@ impl Endpointer {
             let tail = self.quiet_run.saturating_sub(MARGIN_FRAMES) * FRAME;
             let keep = self.utterance.len() - tail;
             self.utterance.truncate(keep);
-            return Some(std::mem::take(&mut self.utterance));
+            let utterance = std::mem::take(&mut self.utterance);
+            return (self.loud_frames >= MIN_LOUD_FRAMES).then_some(utterance);
         }
         None
     }

@@ -9,7 +9,7 @@ use tracing_subscriber::fmt::writer::MakeWriterExt;
 
 use awal::audio::devices::{RecordedSound, SoundDevices, SystemSound};
 use awal::conversation::Conversation;
-use awal::kiosk::{run as run_kiosk, KioskOptions};
+use awal::kiosk::{run as run_kiosk, KioskOptions, END_OF_SPEECH_MS};
 use awal::speech::EspeakNg;
 
 use super::conversation::ConversationArgs;
@@ -81,7 +81,7 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
     let options = KioskOptions {
         retry: Duration::from_secs_f32(args.retry_seconds.max(0.0)),
         max_retries: args.retries,
-        end_of_speech_ms: 700,
+        end_of_speech_ms: END_OF_SPEECH_MS,
         idle_reset: Duration::from_secs(args.idle_seconds),
         push_to_talk: args.push_to_talk,
         echo_guard: Duration::from_millis(args.echo_guard_ms),

@@ -132,6 +132,36 @@ impl SoundServer {
         assert!(!module.trim().is_empty(), "loading the echo loopback failed: {}", self.log());
     }
 
+    /// Unloads the kiosk's microphone (the room sink, whose monitor it
+    /// records), as when a USB microphone is pulled out. PulseAudio moves
+    /// the capture to another source without telling the client.
+    pub fn unload_microphone(&self) {
+        let modules = self.pactl(&["list", "short", "modules"]);
+        let room = modules
+            .lines()
+            .find(|l| l.contains("module-null-sink") && l.contains("sink_name=room"))
+            .and_then(|l| l.split('\t').next())
+            .unwrap_or_else(|| panic!("no room sink in {modules}"));
+        self.pactl(&["unload-module", room]);
+    }
+
+    /// Loads the microphone back, with nobody's voice reaching it yet.
+    /// The mouth's loopback, moved off the room when it went, is unloaded.
+    pub fn load_microphone(&self) {
+        let modules = self.pactl(&["list", "short", "modules"]);
+        for line in modules.lines().filter(|l| l.contains("module-loopback") && l.contains("source=mouth")) {
+            self.pactl(&["unload-module", line.split('\t').next().unwrap()]);
+        }
+        let module = self.pactl(&["load-module", "module-null-sink", "sink_name=room", "rate=48000", "channels=2"]);
+        assert!(!module.trim().is_empty(), "loading the room back failed: {}", self.log());
+    }
+
+    /// Lets the person's voice reach the microphone again.
+    pub fn route_mouth_to_room(&self) {
+        let module = self.pactl(&["load-module", "module-loopback", "source=mouth", "sink=room", "latency_msec=20"]);
+        assert!(!module.trim().is_empty(), "loading the mouth's loopback failed: {}", self.log());
+    }
+
     /// Says `samples` (16 kHz mono) into the microphone in real time; returns
     /// when the last sample was written, and that instant.
     pub fn say(&self, samples: &[f32]) -> Instant {
@@ -262,24 +292,42 @@ pub struct SpeakerRecording {
 impl SpeakerRecording {
     /// The samples recorded so far.
     pub fn samples(&self) -> Vec<f32> {
-        let bytes = std::fs::read(&self.path).unwrap_or_default();
+        self.samples_from(0)
+    }
+
+    /// The samples recorded so far from sample `from` on (a long recording
+    /// is not read again from its start).
+    pub fn samples_from(&self, from: usize) -> Vec<f32> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut bytes = Vec::new();
+        if let Ok(mut file) = std::fs::File::open(&self.path) {
+            if file.seek(SeekFrom::Start(from as u64 * 2)).is_ok() {
+                let _ = file.read_to_end(&mut bytes);
+            }
+        }
         bytes.chunks_exact(2).map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0).collect()
     }
 
-    /// Waits until the speaker has played something and then been quiet
-    /// for `quiet` (or `within` passed); the samples so far.
-    pub fn wait_for_sound_then_quiet(&self, from: usize, quiet: Duration, within: Duration) -> Vec<f32> {
+    /// How many samples were recorded so far.
+    pub fn sample_count(&self) -> usize {
+        std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize / 2)
+    }
+
+    /// Waits until the speaker has played something after sample `from` and
+    /// then been quiet for `quiet` (or `within` passed); how many samples
+    /// were recorded by then.
+    pub fn wait_for_sound_then_quiet(&self, from: usize, quiet: Duration, within: Duration) -> usize {
         let deadline = Instant::now() + within;
         let quiet_samples = (quiet.as_secs_f32() * RATE as f32) as usize;
         loop {
-            let samples = self.samples();
-            if let Some(last) = samples.get(from..).and_then(|s| s.iter().rposition(|v| v.abs() > SOUND)) {
-                if samples.len() - (from + last) >= quiet_samples {
-                    return samples;
+            let samples = self.samples_from(from);
+            if let Some(last) = samples.iter().rposition(|v| v.abs() > SOUND) {
+                if samples.len() - last >= quiet_samples {
+                    return from + samples.len();
                 }
             }
             if Instant::now() >= deadline {
-                return samples;
+                return from + samples.len();
             }
             std::thread::sleep(Duration::from_millis(100));
         }
