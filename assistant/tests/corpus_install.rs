@@ -76,9 +76,14 @@ fn nothing_left_beside(corpus: &Path) {
 fn a_good_pack_is_installed_and_nothing_is_replaced_unasked() {
     let (_dir, corpus) = installed_corpus();
     let pack = pack_with_entry(|_| {});
+    // What a desktop leaves on a stick is not installed.
+    std::fs::create_dir_all(pack.path().join(".Trash-1000/files")).unwrap();
+    std::fs::write(pack.path().join(".Trash-1000/files/old.toml"), "not content").unwrap();
+    std::fs::write(pack.path().join("ma/.DS_Store"), [0u8; 16]).unwrap();
     let (output, printed) = install(&corpus, pack.path(), &[]);
     assert!(output.status.success(), "{printed}");
     assert!(printed.contains("2 added, 0 replaced, 0 unchanged"), "{printed}");
+    assert!(!corpus.join(".Trash-1000").exists() && !corpus.join("ma/.DS_Store").exists());
     let (loaded, problems) = Corpus::load(&corpus).unwrap();
     assert!(problems.is_empty(), "{problems:?}");
     let entry = &loaded.entries["ma-rights-wage-slip"].item;

@@ -153,8 +153,9 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
     Ok(installed)
 }
 
-/// The plain files under `pack/relative`, as paths relative to `pack`; a
-/// symbolic link, a special file or a file past its size limit is a problem.
+/// The plain files under `pack/relative`, as paths relative to `pack`,
+/// hidden ones left out; a symbolic link, a special file or a file past its
+/// size limit is a problem.
 fn pack_files(
     pack: &Path,
     relative: &Path,
@@ -166,6 +167,12 @@ fn pack_files(
         std::fs::read_dir(&dir).map_err(io(&dir))?.collect::<Result<Vec<_>, _>>().map_err(io(&dir))?;
     items.sort_by_key(|item| item.file_name());
     for item in items {
+        // What a desktop leaves on a stick (`.Trash-1000/`, `.DS_Store`,
+        // `._entry.toml`) is not content.
+        if item.file_name().to_string_lossy().starts_with('.') {
+            tracing::info!("pack: left out the hidden {}", relative.join(item.file_name()).display());
+            continue;
+        }
         let relative = relative.join(item.file_name());
         let shown = relative.display();
         let kind = item.file_type().map_err(io(&item.path()))?;
