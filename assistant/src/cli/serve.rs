@@ -57,13 +57,15 @@ pub fn run(args: ServeArgs, session: &Session) -> anyhow::Result<ExitCode> {
         .split(',')
         .map(|tag| tag.trim().parse::<LangTag>().map_err(|e| anyhow::anyhow!("--lang {}: {e}", args.lang)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    // The content loads and the country exists, before any client comes.
-    Resources::load(&session.corpus_dir, &session.data_dir)?.corpus.check_country(&args.country)?;
+    // The content loads once (and the store opens), and the country exists,
+    // before any client comes; each client then opens its own store connection.
+    let Resources { corpus, .. } = Resources::load(&session.corpus_dir, &session.data_dir)?;
+    corpus.check_country(&args.country)?;
     let listener = TcpListener::bind(address).with_context(|| format!("listening on {address}"))?;
     let options = ServeOptions {
         languages,
         country: args.country,
-        corpus_dir: session.corpus_dir.clone(),
+        corpus,
         data_dir: session.data_dir.clone(),
         max_clients: args.max_clients,
         idle: Duration::from_secs(300),

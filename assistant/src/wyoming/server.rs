@@ -14,22 +14,24 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::audio::load_audio;
-use crate::conversation::Resources;
-use crate::corpus::{LangTag, Languages};
+use crate::corpus::{Corpus, LangTag, Languages};
+use crate::dialogue::Dialogue;
 use crate::hearing::{Heard, Hearing};
 use crate::speech::{Voice, NORMAL_RATE};
+use crate::store::Store;
 
 use super::frame::{read_event, write_event, Event, FrameError, LIMITS};
 use super::pcm::{encode_16, Format, Utterance};
 
 /// What the server serves.
-#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Languages the conversation handles (the first is the default for
     /// requests that name none).
     pub languages: Vec<LangTag>,
     pub country: String,
-    pub corpus_dir: PathBuf,
+    /// The content, loaded once and read by every client's dialogue.
+    pub corpus: Corpus,
+    /// Where the store is (each client opens its own connection to it).
     pub data_dir: PathBuf,
     /// Clients served at once; one more is told so and closed.
     pub max_clients: usize,
@@ -117,10 +119,13 @@ impl<'o> Client<'o> {
         stream.set_read_timeout(Some(self.options.idle))?;
         let mut reader = BufReader::new(stream.try_clone()?);
         let mut writer = BufWriter::new(stream);
-        // The conversation's own content and store, for `transcript` events.
-        let mut resources = Resources::load(&self.options.corpus_dir, &self.options.data_dir)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let mut dialogue = resources.dialogue(self.options.languages.clone(), &self.options.country);
+        // The client's own conversation, for `transcript` events.
+        let options = self.options;
+        let store =
+            Store::open(&options.data_dir.join("awal.sqlite")).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut dialogue = Dialogue::new(&options.corpus, options.languages[0], &options.country)
+            .with_languages(options.languages.clone())
+            .with_store(&store, &options.data_dir);
         loop {
             let event = match read_event(&mut reader, &LIMITS) {
                 Ok(Some(event)) => event,
