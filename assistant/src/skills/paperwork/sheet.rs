@@ -51,9 +51,12 @@ fn sheet_languages(form: &Form, person: LangTag, languages: &Languages) -> Vec<L
 }
 
 fn side(form: &Form, draft: i64, today: &str, tag: LangTag, languages: &Languages) -> SheetText {
-    let key = tag.to_string();
+    // The text in the side's language, else along its fallbacks (as the
+    // kiosk's own words are found), else any.
+    let mut keys = vec![tag.to_string()];
+    keys.extend(languages.chain(tag.language).unwrap_or_default().iter().map(|language| language.tag().to_string()));
     let text = |texts: &BTreeMap<String, String>| {
-        texts.get(&key).or_else(|| texts.get("fr")).or_else(|| texts.values().next()).cloned()
+        keys.iter().find_map(|key| texts.get(key)).or_else(|| texts.values().next()).cloned()
     };
     let word = |pick: fn(&SheetWords) -> Option<&String>| {
         languages.find(&tag, |language| pick(&language.sheet)).map_or(String::new(), |(word, _)| word.clone())
