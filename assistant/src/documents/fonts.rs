@@ -4,6 +4,7 @@
 //! Each letter is printed in the face of its script; spaces, digits and
 //! punctuation stay in the face around them.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::DocumentError;
@@ -31,6 +32,9 @@ pub struct Face {
     pub weight: Weight,
     pub path: PathBuf,
     pub bytes: Vec<u8>,
+    /// The characters it has a glyph for (read once from its `cmap`: layout
+    /// asks for every character of every line it tries).
+    covered: HashSet<u32>,
 }
 
 impl Face {
@@ -63,10 +67,18 @@ impl Fonts {
         for (family, weight, file) in files {
             let path = dir.join(file);
             let bytes = std::fs::read(&path).map_err(|source| DocumentError::Font { path: path.clone(), source })?;
-            if rustybuzz::Face::from_slice(&bytes, 0).is_none() {
+            let Some(face) = rustybuzz::Face::from_slice(&bytes, 0) else {
                 return Err(DocumentError::BadFont(path));
+            };
+            let mut covered = HashSet::new();
+            for table in face.tables().cmap.iter().flat_map(|cmap| cmap.subtables).filter(|t| t.is_unicode()) {
+                table.codepoints(|c| {
+                    if table.glyph_index(c).is_some_and(|g| g.0 != 0) {
+                        covered.insert(c);
+                    }
+                });
             }
-            faces.push(Face { family, weight, path, bytes });
+            faces.push(Face { family, weight, path, bytes, covered });
         }
         Ok(Self { faces })
     }
@@ -83,7 +95,7 @@ impl Fonts {
 
     /// Whether face `index` has a glyph for `c`.
     pub fn covers(&self, index: usize, c: char) -> bool {
-        self.faces[index].shaper().glyph_index(c).is_some()
+        self.faces[index].covered.contains(&(c as u32))
     }
 }
 
