@@ -38,7 +38,7 @@ fn pack_with_entry(change: impl Fn(&mut toml::Table)) -> tempfile::TempDir {
 
 fn install(corpus: &Path, pack: &Path, extra: &[&str]) -> (Output, String) {
     let mut command = common::awal();
-    command.arg("--corpus-dir").arg(corpus).args(["corpus", "install"]).arg(pack).args(extra);
+    command.arg("--corpus-dir").arg(corpus).args(["corpus", "install", "--unsigned"]).arg(pack).args(extra);
     common::limit_memory(&mut command, common::TEXT_MEMORY);
     let output = command.output().unwrap();
     let printed = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
@@ -60,11 +60,13 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-/// No staging folder is left beside the corpus.
+/// No staging folder is left beside the corpus (only the content an install
+/// replaced, kept for a rollback).
 fn nothing_left_beside(corpus: &Path) {
     let names: Vec<String> = std::fs::read_dir(corpus.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "corpora.previous")
         .collect();
     assert_eq!(names, ["corpora"], "left beside the corpus: {names:?}");
 }
@@ -120,6 +122,20 @@ fn a_good_pack_is_installed_and_nothing_is_replaced_unasked() {
     let (loaded, _) = Corpus::load(&corpus).unwrap();
     assert_eq!(loaded.entries["ma-rights-maternity-leave"].item.text["fr"].title, "Congé de maternité (nouveau)");
     nothing_left_beside(&corpus);
+}
+
+/// A folder is a pack nobody signed: installed only when said so.
+#[test]
+fn a_folder_needs_unsigned_said() {
+    let (_dir, corpus) = installed_corpus();
+    let pack = pack_with_entry(|_| {});
+    let before = snapshot(&corpus);
+    let output =
+        common::awal().arg("--corpus-dir").arg(&corpus).args(["corpus", "install"]).arg(pack.path()).output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(printed.contains("unsigned pack") && printed.contains("--unsigned"), "{printed}");
+    assert!(snapshot(&corpus) == before);
 }
 
 /// Refused with the list of what is wrong, nothing changed: an entry whose

@@ -21,9 +21,15 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
+        Self::launch("tcp://127.0.0.1:0", &["--max-clients", "4"])
+    }
+
+    /// A server on `address` (port 0: any free one), with more arguments.
+    fn launch(address: &str, more: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut child = common::awal_in(data.path())
-            .args(["serve", "--wyoming", "tcp://127.0.0.1:0", "--lang", "en,fr", "--max-clients", "4"])
+            .args(["serve", "--wyoming", address, "--lang", "en,fr"])
+            .args(more)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -55,11 +61,11 @@ fn python() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| dirs::home_dir().unwrap().join(".cache/awal/python"));
     let python = venv.join("bin/python3");
-    let found = Command::new(&python).args(["-c", "import wyoming"]).status().is_ok_and(|s| s.success());
+    let found = Command::new(&python).args(["-c", "import wyoming, zeroconf"]).status().is_ok_and(|s| s.success());
     assert!(
         found,
-        "the Wyoming reference client is not installed in {}; install it: python3 -m venv {0} && {0}/bin/pip \
-         install wyoming==1.10.2 (scripts/test does)",
+        "the Wyoming reference client or python-zeroconf is not installed in {}; install them: python3 -m venv {0} \
+         && {0}/bin/pip install wyoming==1.10.2 zeroconf==0.154.0 (scripts/test does)",
         venv.display()
     );
     python
@@ -94,6 +100,38 @@ fn the_reference_client_transcribes_synthesizes_and_converses() {
     assert!(results["streamed_samples"].as_u64().unwrap() > 8_000 && results["streamed_stopped"] == true);
     let handled = results["handled"].as_str().unwrap();
     assert!(handled.contains("SMIG"), "the minimum wage entry answers: {handled}");
+}
+
+/// Eight clients transcribing at once for 15 s (`AWAL_WYOMING_LOAD_SECONDS`;
+/// `scripts/eval wyoming` runs five minutes): every request gets its right
+/// transcript and every client is served. The report (latencies, memory)
+/// is printed for the evaluation to keep.
+#[test]
+fn eight_clients_transcribing_at_once_are_all_served() {
+    common::real_model("whisper-base");
+    let python = python();
+    let server = Server::launch("tcp://127.0.0.1:0", &["--max-clients", "8"]);
+    let sentences =
+        ["What is the minimum wage?", "How long is maternity leave?", "The cooperative meets every Tuesday."];
+    let clips = tempfile::tempdir().unwrap();
+    let tsv = clips.path().join("clips.tsv");
+    let lines: String =
+        sentences.iter().map(|text| format!("{}\t{text}\n", common::espeak_clip(text, "en-us").display())).collect();
+    std::fs::write(&tsv, lines).unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wyoming/load.py");
+    let seconds = std::env::var("AWAL_WYOMING_LOAD_SECONDS").unwrap_or_else(|_| "15".into());
+    let output = Command::new(python)
+        .arg(script)
+        .args(["127.0.0.1", &server.port.to_string(), &server.child.id().to_string(), "8", &seconds])
+        .arg(&tsv)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "the load client failed: {}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    println!("wyoming load: {report}");
+    assert_eq!(report["error_count"], 0, "{report}");
+    assert_eq!(report["wrong_count"], 0, "{report}");
+    assert!(report["fewest_per_client"].as_u64().unwrap() >= 1, "a client was never served: {report}");
 }
 
 /// Writes raw bytes and reads back the events: until the server closes
@@ -193,4 +231,33 @@ fn only_loopback_unless_said() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no authentication") && stderr.contains("--allow-network"), "{stderr}");
+}
+
+/// `--zeroconf NAME` announces the server by multicast DNS: python-zeroconf
+/// (what Home Assistant discovers with) finds it under that name with its
+/// port; a server started without it is not announced.
+#[test]
+fn zeroconf_announces_the_server_when_asked() {
+    let python = python();
+    let name = format!("awal-test-{}", std::process::id());
+    let announced = Server::launch("tcp://0.0.0.0:0", &["--allow-network", "--zeroconf", name.as_str()]);
+    let silent = Server::launch("tcp://0.0.0.0:0", &["--allow-network"]);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wyoming/browse.py");
+    let output = Command::new(python).arg(script).args([name.as_str(), "10"]).output().unwrap();
+    assert!(output.status.success(), "the browser failed: {}", String::from_utf8_lossy(&output.stderr));
+    let found: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(found[&name]["port"], announced.port, "announced as {name}: {found}");
+    assert!(!found[&name]["addresses"].as_array().unwrap().is_empty(), "{found}");
+    let ports: Vec<&Value> = found.as_object().unwrap().values().map(|service| &service["port"]).collect();
+    assert!(!ports.contains(&&Value::from(silent.port)), "a server without --zeroconf was announced: {found}");
+}
+
+#[test]
+fn zeroconf_refuses_to_announce_a_loopback_address() {
+    let data = tempfile::tempdir().unwrap();
+    let output =
+        common::awal_in(data.path()).args(["serve", "--wyoming", "tcp://127.0.0.1:0", "--zeroconf"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("loopback") && stderr.contains("cannot reach"), "{stderr}");
 }

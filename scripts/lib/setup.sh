@@ -9,8 +9,9 @@
 # libasound2-plugins (ALSA's default device on PulseAudio): the private sound
 # server the kiosk's live-audio tests run on; fonts-noto-core (the printed
 # sheets' Latin, Arabic and Tifinagh faces) and poppler-utils (the sheets'
-# tests read them back with pdftotext and render them with pdftoppm).
-AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-noto-core poppler-utils pulseaudio pulseaudio-utils libasound2-plugins)
+# tests read them back with pdftotext and render them with pdftoppm); minisign
+# (a publisher's keys, and the check that Awal's signed packs read as minisign's).
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-noto-core poppler-utils pulseaudio pulseaudio-utils libasound2-plugins minisign)
 
 ensure_debian_packages() {
     local missing=()
@@ -28,12 +29,15 @@ ensure_debian_packages() {
 }
 
 # Python packages the tests drive Awal with, in a virtual environment of their
-# own: the Wyoming protocol's reference client (tests/wyoming.rs).
+# own: the Wyoming protocol's reference client and python-zeroconf, the
+# multicast DNS browser Home Assistant uses (tests/wyoming.rs). The modules are
+# what is imported to see they are there.
 AWAL_PYTHON_VENV="${AWAL_PYTHON_VENV:-$HOME/.cache/awal/python}"
-AWAL_PYTHON_PACKAGES=(wyoming==1.10.2)
+AWAL_PYTHON_PACKAGES=(wyoming==1.10.2 zeroconf==0.154.0)
+AWAL_PYTHON_MODULES="wyoming, zeroconf"
 
 ensure_python_packages() {
-    if "$AWAL_PYTHON_VENV/bin/python3" -c "import wyoming" 2>/dev/null; then
+    if "$AWAL_PYTHON_VENV/bin/python3" -c "import $AWAL_PYTHON_MODULES" 2>/dev/null; then
         return
     fi
     echo "Installing Python packages for the tests in $AWAL_PYTHON_VENV: ${AWAL_PYTHON_PACKAGES[*]}" >&2

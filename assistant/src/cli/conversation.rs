@@ -69,12 +69,13 @@ pub fn hearing_maker(
     let dir = keywords_dir.unwrap_or_else(|| session.data_dir.join("keywords"));
     let trained = trained_keywords || session.config.hearing.trained_keywords;
     let (store, asr) = (session.store.clone(), session.config.models.asr.clone());
+    let full_context = session.config.hearing.full_context;
     move || {
         let mut keywords = Keywords::new(dir);
         if trained {
             keywords = keywords.trained(store.clone());
         }
-        let whisper = Whisper::new(store, &asr, Backend::Candle, DEFAULT_DECODER_PRECISION);
+        let whisper = Whisper::new(store, &asr, Backend::Candle, DEFAULT_DECODER_PRECISION).full_context(full_context);
         KioskHearing { whisper, keywords }
     }
 }

@@ -5,7 +5,8 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use awal::corpus::check::{check, Severity};
-use awal::corpus::install::install;
+use awal::corpus::install::{install, install_signed, rollback, Installed};
+use awal::corpus::pack;
 use awal::corpus::{stats, Corpus, Domain, Index, LangTag, Query};
 
 use awal::words::{phrase, Phrase};
@@ -32,19 +33,45 @@ pub enum CorpusCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Install a content pack (a folder laid out like corpora/, from a USB
-    /// stick) into the corpus the kiosk loads, once it passes the checks of
-    /// `check`; nothing changes if it does not.
+    /// Install a content pack into the corpus the kiosk loads: a signed
+    /// pack (PACK.zip beside PACK.zip.minisig, by a key awal.toml trusts,
+    /// newer than the one installed), or with --unsigned a folder laid out
+    /// like corpora/. It must pass the checks of `check`; nothing changes if
+    /// it does not. The content it replaces is kept for `rollback`.
     Install {
-        /// The pack's folder.
+        /// The signed pack's zip, or (with --unsigned) a folder.
         pack: PathBuf,
         /// Replace the installed files the pack changes (without it they are
         /// listed and nothing is installed).
         #[arg(long)]
         replace: bool,
+        /// Install a folder nobody signed (content made on this kiosk).
+        #[arg(long)]
+        unsigned: bool,
         #[arg(long)]
         json: bool,
     },
+    /// Sign the corpus as a content pack for other kiosks: OUT (a zip) and
+    /// OUT.minisig, with a minisign secret key (`minisign -G` makes one; the
+    /// password of an encrypted key is read from standard input).
+    Pack {
+        /// The pack to write, e.g. /media/usb/awal-pack.zip.
+        out: PathBuf,
+        /// The publisher's minisign secret key.
+        #[arg(long)]
+        key: PathBuf,
+        /// The pack's sequence number: a kiosk refuses a pack older than the
+        /// one it has from the same key (default: now, in seconds since 1970).
+        #[arg(long)]
+        sequence: Option<u64>,
+        /// The corpus to pack (default: the session's corpus directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Go back to the content the last install replaced (run again to undo).
+    Rollback,
     /// Entries per country × language × domain: how many, reviewed, with a recording.
     Stats {
         dir: Option<PathBuf>,
@@ -113,25 +140,50 @@ pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode
             }
             Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        CorpusCommand::Install { pack, replace, json } => {
-            let installed = install(&pack, &session.corpus_dir, replace)?;
-            if json {
-                print_json(&installed)?;
-            } else {
-                for (mark, files) in [("added   ", &installed.added), ("replaced", &installed.replaced)] {
-                    for file in files {
-                        println!("{mark}  {}", file.display());
-                    }
+        CorpusCommand::Install { pack, replace, unsigned, json } => {
+            let installed = if pack.is_dir() {
+                if !unsigned {
+                    anyhow::bail!(
+                        "{}: a folder is an unsigned pack; install it only if you trust where it comes from, with \
+                         --unsigned (a publisher's signed pack is a .zip beside its .minisig)",
+                        pack.display()
+                    );
                 }
+                install(&pack, &session.corpus_dir, replace)?
+            } else {
+                install_signed(&pack, &session.corpus_dir, &session.config.packs.trusted_keys, replace)?
+            };
+            print_installed(&installed, session, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CorpusCommand::Pack { out, key, sequence, dir, json } => {
+            let dir = dir.unwrap_or_else(|| session.corpus_dir.clone());
+            let password = read_key_password(&key)?;
+            let sequence = sequence.unwrap_or_else(|| jiff::Timestamp::now().as_second().max(0) as u64);
+            let made = pack::make(&dir, &out, &key, password, sequence)?;
+            if json {
+                print_json(&made)?;
+            } else {
                 println!(
-                    "installed into {}: {} added, {} replaced, {} unchanged; {} warnings (awal corpus check lists them)",
-                    session.corpus_dir.display(),
-                    installed.added.len(),
-                    installed.replaced.len(),
-                    installed.unchanged,
-                    installed.warnings
+                    "{}: {} files ({} bytes), pack {} signed by key {}; signature {}",
+                    made.pack.display(),
+                    made.files,
+                    made.bytes,
+                    made.record.sequence,
+                    made.record.key_id,
+                    made.signature.display()
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        CorpusCommand::Rollback => {
+            let kept = rollback(&session.corpus_dir)?;
+            println!(
+                "{}: back to the content before the last install (the newer one is kept at {}; rollback again to \
+                 return to it)",
+                session.corpus_dir.display(),
+                kept.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         CorpusCommand::Stats { dir, json } => {
@@ -199,4 +251,41 @@ pub fn run(command: CorpusCommand, session: &Session) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn print_installed(installed: &Installed, session: &Session, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(installed);
+    }
+    for (mark, files) in [("added   ", &installed.added), ("replaced", &installed.replaced)] {
+        for file in files {
+            println!("{mark}  {}", file.display());
+        }
+    }
+    if let Some(record) = &installed.pack {
+        println!("pack {} signed by key {}", record.sequence, record.key_id);
+    }
+    println!(
+        "installed into {}: {} added, {} replaced, {} unchanged; {} warnings (awal corpus check lists them)",
+        session.corpus_dir.display(),
+        installed.added.len(),
+        installed.replaced.len(),
+        installed.unchanged,
+        installed.warnings
+    );
+    if let Some(previous) = &installed.previous {
+        println!("the content before is kept at {} (awal corpus rollback)", previous.display());
+    }
+    Ok(())
+}
+
+/// The password of an encrypted minisign key, from standard input (one
+/// line); none for a key made without one (`minisign -G -W`).
+fn read_key_password(key: &std::path::Path) -> anyhow::Result<Option<String>> {
+    if !pack::key_has_password(key)? {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the key's password from standard input")?;
+    Ok(Some(line.trim_end_matches(['\n', '\r']).to_string()))
 }

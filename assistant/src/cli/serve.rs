@@ -14,7 +14,7 @@ use awal::conversation::Resources;
 use awal::corpus::LangTag;
 use awal::hearing::Hearing;
 use awal::speech::EspeakNg;
-use awal::wyoming::{serve, ServeOptions};
+use awal::wyoming::{serve, zeroconf, ServeOptions};
 
 use super::conversation::hearing_maker;
 use super::Session;
@@ -38,6 +38,11 @@ pub struct ServeArgs {
     /// Clients served at once.
     #[arg(long, default_value_t = 16)]
     max_clients: usize,
+    /// Announce the server on the local network (multicast DNS,
+    /// `_wyoming._tcp`) under this name, so Home Assistant finds it. Needs a
+    /// network address (and --allow-network).
+    #[arg(long, num_args = 0..=1, default_missing_value = "awal")]
+    zeroconf: Option<String>,
     /// Enrolled spoken keywords, for languages Whisper does not know (default: DATA_DIR/keywords).
     #[arg(long)]
     keywords_dir: Option<PathBuf>,
@@ -57,11 +62,17 @@ pub fn run(args: ServeArgs, session: &Session) -> anyhow::Result<ExitCode> {
         .split(',')
         .map(|tag| tag.trim().parse::<LangTag>().map_err(|e| anyhow::anyhow!("--lang {}: {e}", args.lang)))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let listener = TcpListener::bind(address).with_context(|| format!("listening on {address}"))?;
+    // Announced once listening (a client that finds it early waits in the
+    // listen queue), and before the content loads so a refusal comes at once.
+    let _announcement = match &args.zeroconf {
+        Some(name) => Some(zeroconf::announce(name, listener.local_addr()?)?),
+        None => None,
+    };
     // The content loads once (and the store opens), and the country exists,
     // before any client comes; each client then opens its own store connection.
     let Resources { corpus, .. } = Resources::load(&session.corpus_dir, &session.data_dir)?;
     corpus.check_country(&args.country)?;
-    let listener = TcpListener::bind(address).with_context(|| format!("listening on {address}"))?;
     let options = ServeOptions {
         languages,
         country: args.country,

@@ -13,13 +13,19 @@
 //! The new corpus is built in a folder beside the installed one (unchanged
 //! files hard-linked, so it costs no space), checked there, then renamed into
 //! place: a kiosk that starts meanwhile loads the old corpus or the new one,
-//! never half of each, and a refused pack leaves the old one as it was.
+//! never half of each, and a refused pack leaves the old one as it was. The
+//! old one is kept beside it (`corpora.previous`) for `awal corpus rollback`.
+//!
+//! A signed pack (a zip and its minisign signature, [`super::pack`]) is
+//! checked against the kiosk's trusted keys and unpacked first, then
+//! installed the same way; an unsigned folder only when the caller says so.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::check::{check, Severity};
 use super::entry::{Review, ReviewStatus};
+use super::pack::{self, PackError, PackRecord, RECORD_FILE};
 use super::{limits, paths, Corpus, CorpusError, Problem};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +50,10 @@ pub enum InstallError {
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    #[error("{}: there is no previous content to go back to (none was replaced by a pack yet)", previous.display())]
+    NoPrevious { previous: PathBuf },
 }
 
 /// What an install did, by path relative to the corpus directory.
@@ -55,12 +65,67 @@ pub struct Installed {
     pub unchanged: usize,
     /// Warnings of the new corpus (what awaits review), as `awal corpus check` gives them.
     pub warnings: usize,
+    /// The signed pack installed (its publisher's key and sequence).
+    pub pack: Option<PackRecord>,
+    /// Where the content it replaced is kept (`awal corpus rollback`).
+    pub previous: Option<PathBuf>,
 }
 
-/// Checks `pack` and installs it into `corpus_dir` (created if missing);
-/// replaces installed files that differ only if `replace`.
+/// Checks the folder `pack` and installs it into `corpus_dir` (created if
+/// missing); replaces installed files that differ only if `replace`.
 pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installed, InstallError> {
-    let refused = |problems: Vec<String>| InstallError::Refused { pack: pack.to_path_buf(), problems };
+    install_from(pack, pack, corpus_dir, replace, None)
+}
+
+/// Checks the signed pack `pack_file` (signature by one of `trusted_keys`,
+/// newer than the pack installed from the same key), then installs it as
+/// [`install`] does.
+pub fn install_signed(
+    pack_file: &Path,
+    corpus_dir: &Path,
+    trusted_keys: &[String],
+    replace: bool,
+) -> Result<Installed, InstallError> {
+    let parent = parent_of(corpus_dir);
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let installed = pack::installed_record(corpus_dir);
+    let opened = pack::open(pack_file, trusted_keys, installed.as_ref(), parent)?;
+    install_from(opened.dir.path(), pack_file, corpus_dir, replace, Some(&opened.record))
+}
+
+/// Puts back the content the last install replaced (and keeps the one it
+/// takes away in its place, so a second rollback undoes the first).
+pub fn rollback(corpus_dir: &Path) -> Result<PathBuf, InstallError> {
+    let previous = previous_dir(corpus_dir);
+    if !previous.is_dir() {
+        return Err(InstallError::NoPrevious { previous });
+    }
+    exchange(&previous, corpus_dir).map_err(io(corpus_dir))?;
+    tracing::info!("corpus rolled back to the content kept at {}", previous.display());
+    Ok(previous)
+}
+
+/// Where the content an install replaced is kept: `corpora` → `corpora.previous`.
+pub fn previous_dir(corpus_dir: &Path) -> PathBuf {
+    let mut name = corpus_dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "corpora".into());
+    name.push(".previous");
+    parent_of(corpus_dir).join(name)
+}
+
+fn parent_of(corpus_dir: &Path) -> &Path {
+    corpus_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Installs the files of the folder `pack` (named `shown` in messages), with
+/// the record of the signed pack they came from.
+fn install_from(
+    pack: &Path,
+    shown: &Path,
+    corpus_dir: &Path,
+    replace: bool,
+    record: Option<&PackRecord>,
+) -> Result<Installed, InstallError> {
+    let refused = |problems: Vec<String>| InstallError::Refused { pack: shown.to_path_buf(), problems };
     let mut files = Vec::new();
     let mut problems = Vec::new();
     pack_files(pack, Path::new(""), &mut files, &mut problems)?;
@@ -68,7 +133,7 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
         return Err(refused(problems));
     }
     if files.is_empty() {
-        return Err(refused(vec![format!("{}: no files", pack.display())]));
+        return Err(refused(vec![format!("{}: no files", shown.display())]));
     }
 
     let mut installed = Installed::default();
@@ -87,7 +152,7 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
     let installed_corpus = if corpus_dir.exists() { Some(Corpus::load(corpus_dir)?) } else { None };
 
     // The new corpus, beside the old one so that renaming is atomic.
-    let parent = corpus_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = parent_of(corpus_dir);
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let staging = tempfile::Builder::new().prefix(".awal-install-").tempdir_in(parent).map_err(io(parent))?;
     let new = staging.path().join("corpus");
@@ -118,6 +183,7 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
         return Err(refused(new_errors));
     }
     installed.warnings = warnings;
+    installed.pack = record.cloned();
     if !installed.replaced.is_empty() && !replace {
         let files = installed
             .replaced
@@ -128,6 +194,17 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
             })
             .collect();
         return Err(InstallError::WouldReplace { files });
+    }
+
+    // The record linked from the old corpus is unlinked, not written
+    // through; unsigned files on top of a signed pack are no longer that pack.
+    let record_path = new.join(RECORD_FILE);
+    if record_path.exists() {
+        std::fs::remove_file(&record_path).map_err(io(&record_path))?;
+    }
+    if let Some(record) = record {
+        let text = serde_json::to_string_pretty(record).expect("a record serializes");
+        std::fs::write(&record_path, text).map_err(io(&record_path))?;
     }
 
     if !corpus_dir.exists() {
@@ -143,7 +220,17 @@ pub fn install(pack: &Path, corpus_dir: &Path, replace: bool) -> Result<Installe
             return Err(InstallError::Io { path: corpus_dir.to_path_buf(), source });
         }
     }
-    // Dropping `staging` removes the old corpus (swapped to where `new` was).
+    // The old corpus (swapped to where `new` was, or moved to `old`) is
+    // kept for a rollback, in place of the one kept before.
+    let old = [new, staging.path().join("old")].into_iter().find(|dir| dir.is_dir());
+    if let Some(old) = old {
+        let previous = previous_dir(corpus_dir);
+        if previous.exists() {
+            std::fs::remove_dir_all(&previous).map_err(io(&previous))?;
+        }
+        std::fs::rename(&old, &previous).map_err(io(&previous))?;
+        installed.previous = Some(previous);
+    }
     tracing::info!(
         added = installed.added.len(),
         replaced = installed.replaced.len(),

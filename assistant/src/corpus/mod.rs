@@ -17,6 +17,7 @@ pub mod lang;
 pub mod languages;
 pub mod limits;
 pub mod normalize;
+pub mod pack;
 pub mod paths;
 pub mod phrases;
 pub mod search;

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::asr::{load_recognizer_with, Backend, DecodeParams, Recognizer, Transcript, WeightPrecision};
+use crate::asr::{load_recognizer_with, AudioContext, Backend, DecodeParams, Recognizer, Transcript, WeightPrecision};
 use crate::audio::vad::speech_span;
 use crate::corpus::LangTag;
 use crate::models::ModelStore;
@@ -14,13 +14,24 @@ pub struct Whisper {
     model_id: String,
     backend: Backend,
     precision: WeightPrecision,
+    audio_context: AudioContext,
     recognizer: Option<Box<dyn Recognizer>>,
 }
 
 impl Whisper {
     /// Whisper model `model_id` from `models`, loaded when first heard.
     pub fn new(models: ModelStore, model_id: &str, backend: Backend, precision: WeightPrecision) -> Self {
-        Self { models, model_id: model_id.to_string(), backend, precision, recognizer: None }
+        let audio_context = DecodeParams::default().audio_context;
+        Self { models, model_id: model_id.to_string(), backend, precision, audio_context, recognizer: None }
+    }
+
+    /// Encodes the whole 30 s window (the reference accuracy, slower) instead
+    /// of the utterance plus a margin.
+    pub fn full_context(mut self, full: bool) -> Self {
+        if full {
+            self.audio_context = AudioContext::Full;
+        }
+        self
     }
 
     fn recognizer(&mut self) -> Result<&mut Box<dyn Recognizer>, HearingError> {
@@ -35,7 +46,11 @@ impl Whisper {
 impl Hearing for Whisper {
     fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError> {
         // A language Whisper does not know is left for it to identify.
-        let params = DecodeParams { language: whisper_language(lang), ..DecodeParams::default() };
+        let params = DecodeParams {
+            language: whisper_language(lang),
+            audio_context: self.audio_context,
+            ..DecodeParams::default()
+        };
         let transcript = self.recognizer()?.transcribe(&around_speech(samples), &params)?;
         Ok(Heard { text: transcript.text.trim().to_string(), confidence: confidence(&transcript) })
     }

@@ -5,10 +5,12 @@
 //! from reviewed content). `awal serve --wyoming tcp://127.0.0.1:10300`.
 //!
 //! [`frame`] reads and writes events under bounds, [`pcm`] turns their audio
-//! into 16 kHz mono, [`server`] answers them.
+//! into 16 kHz mono, [`server`] answers them, [`zeroconf`] announces the
+//! server on the local network when asked.
 
 pub mod frame;
 pub mod pcm;
 mod server;
+pub mod zeroconf;
 
 pub use server::{serve, ServeOptions};
