@@ -7,8 +7,7 @@
 use std::io::{BufReader, BufWriter};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -65,7 +64,7 @@ pub fn serve(
         }
     })?;
     let options = Arc::new(options);
-    let clients = Arc::new(AtomicUsize::new(0));
+    let slots = Arc::new(Slots::new(options.max_clients));
     for stream in listener.incoming() {
         let stream = match stream {
             Ok(stream) => stream,
@@ -74,24 +73,66 @@ pub fn serve(
                 continue;
             }
         };
-        if clients.fetch_add(1, Ordering::SeqCst) >= options.max_clients {
-            clients.fetch_sub(1, Ordering::SeqCst);
+        // A satellite connects anew for each request: the connection it
+        // just closed may not have been counted out yet, so a full house
+        // waits a moment for a slot before saying it is busy.
+        let Some(slot) = Slots::take(&slots, SLOT_WAIT) else {
             let text = format!("busy: {} clients are connected, try again later", options.max_clients);
             let _ = write_event(&mut &stream, &error("busy", &text));
             tracing::warn!("wyoming: a client was turned away ({} connected)", options.max_clients);
             continue;
-        }
-        let (options, clients, queue, voice) = (options.clone(), clients.clone(), queue.clone(), voice.clone());
+        };
+        let (options, queue, voice) = (options.clone(), queue.clone(), voice.clone());
         std::thread::Builder::new().name("wyoming-client".into()).spawn(move || {
+            let _slot = slot;
             let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
             tracing::info!(peer, "wyoming: client connected");
             if let Err(e) = Client::new(&options, queue, voice).run(stream) {
                 tracing::info!(peer, "wyoming: client closed: {e}");
             }
-            clients.fetch_sub(1, Ordering::SeqCst);
         })?;
     }
     Ok(())
+}
+
+/// How long a client past the limit waits for a slot before it is told "busy".
+const SLOT_WAIT: Duration = Duration::from_secs(2);
+
+/// The clients served at once, counted; a slot is given back when its
+/// [`Slot`] is dropped (the client's thread ending, however it ends).
+struct Slots {
+    taken: Mutex<usize>,
+    freed: Condvar,
+    limit: usize,
+}
+
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    fn new(limit: usize) -> Self {
+        Self { taken: Mutex::new(0), freed: Condvar::new(), limit }
+    }
+
+    /// A slot, waiting up to `wait` for one to be given back.
+    fn take(slots: &Arc<Slots>, wait: Duration) -> Option<Slot> {
+        let taken = slots.taken.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (mut taken, _) = slots
+            .freed
+            .wait_timeout_while(taken, wait, |taken| *taken >= slots.limit)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *taken >= slots.limit {
+            return None;
+        }
+        *taken += 1;
+        Some(Slot(slots.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.0.taken.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 fn error(code: &str, text: &str) -> Event {
