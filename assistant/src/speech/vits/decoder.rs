@@ -4,10 +4,11 @@
 //! of residual blocks with several kernel sizes and dilations.
 
 use candle_core::{Module, Tensor};
-use candle_nn::{Conv1d, Conv1dConfig, ConvTranspose1d, ConvTranspose1dConfig};
+use candle_nn::{ConvTranspose1d, ConvTranspose1dConfig};
 
 use super::config::VitsConfig;
-use super::weights::{same_padding, Weights};
+use super::conv::TapConv;
+use super::weights::Weights;
 use super::VitsError;
 
 fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
@@ -17,7 +18,7 @@ fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
 
 /// `HifiGanResidualBlock`: pairs of (dilated, plain) convolutions, each pair residual.
 struct ResidualBlock {
-    pairs: Vec<(Conv1d, Conv1d)>,
+    pairs: Vec<(TapConv, TapConv)>,
     slope: f64,
 }
 
@@ -27,11 +28,9 @@ impl ResidualBlock {
             .iter()
             .enumerate()
             .map(|(i, &dilation)| {
-                let dilated = Conv1dConfig { padding: same_padding(kernel, dilation), dilation, ..Default::default() };
-                let plain = Conv1dConfig { padding: same_padding(kernel, 1), ..Default::default() };
                 Ok((
-                    w.pp(format!("convs1.{i}")).conv1d(channels, channels, kernel, true, dilated)?,
-                    w.pp(format!("convs2.{i}")).conv1d(channels, channels, kernel, true, plain)?,
+                    w.pp(format!("convs1.{i}")).tap_conv(channels, channels, kernel, dilation, true)?,
+                    w.pp(format!("convs2.{i}")).tap_conv(channels, channels, kernel, 1, true)?,
                 ))
             })
             .collect::<Result<_, VitsError>>()?;
@@ -49,11 +48,25 @@ impl ResidualBlock {
     }
 }
 
+/// A transposed convolution whose `padding` is cropped from its output.
+struct Upsample {
+    conv: ConvTranspose1d,
+    crop: usize,
+}
+
+impl Upsample {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let y = self.conv.forward(x)?;
+        let length = y.dim(2)?;
+        y.narrow(2, self.crop, length - 2 * self.crop)
+    }
+}
+
 pub struct Decoder {
-    pre: Conv1d,
+    pre: TapConv,
     /// Per upsampling: the transposed convolution and its residual blocks.
-    stages: Vec<(ConvTranspose1d, Vec<ResidualBlock>)>,
-    post: Conv1d,
+    stages: Vec<(Upsample, Vec<ResidualBlock>)>,
+    post: TapConv,
     slope: f64,
 }
 
@@ -61,7 +74,7 @@ impl Decoder {
     pub fn load(w: &Weights, config: &VitsConfig) -> Result<Self, VitsError> {
         let initial = config.upsample_initial_channel;
         let slope = config.leaky_relu_slope;
-        let pre = w.pp("conv_pre").conv1d(config.flow_size, initial, 7, true, Conv1dConfig { padding: 3, ..Default::default() })?;
+        let pre = w.pp("conv_pre").tap_conv(config.flow_size, initial, 7, 1, true)?;
         let kernels = config.resblock_kernel_sizes.len();
         let stages = config
             .upsample_rates
@@ -73,7 +86,9 @@ impl Decoder {
                 let up = w.pp(format!("upsampler.{i}"));
                 let weight = up.conv_weight(&[inputs, outputs, kernel])?;
                 let bias = up.get("bias", &[outputs])?;
-                let transposed = ConvTranspose1dConfig { padding: (kernel - rate) / 2, stride: rate, ..Default::default() };
+                // Run unpadded and cropped after (`Upsample`): candle's fast
+                // (matmul + col2im) transposed convolution needs padding 0.
+                let transposed = ConvTranspose1dConfig { padding: 0, stride: rate, ..Default::default() };
                 let blocks = config
                     .resblock_kernel_sizes
                     .iter()
@@ -83,11 +98,12 @@ impl Decoder {
                         ResidualBlock::load(&w.pp(format!("resblocks.{}", i * kernels + j)), outputs, k, dilations, slope)
                     })
                     .collect::<Result<_, VitsError>>()?;
-                Ok((ConvTranspose1d::new(weight, Some(bias), transposed), blocks))
+                let conv = ConvTranspose1d::new(weight, Some(bias), transposed);
+                Ok((Upsample { conv, crop: (kernel - rate) / 2 }, blocks))
             })
             .collect::<Result<_, VitsError>>()?;
         let last = initial >> config.upsample_rates.len();
-        let post = w.pp("conv_post").conv1d(last, 1, 7, false, Conv1dConfig { padding: 3, ..Default::default() })?;
+        let post = w.pp("conv_post").tap_conv(last, 1, 7, 1, false)?;
         Ok(Self { pre, stages, post, slope })
     }
 

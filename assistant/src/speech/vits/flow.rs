@@ -5,17 +5,17 @@
 //! paths, weight-normed) reads in the other half; the channels are reversed
 //! between layers.
 
-use candle_core::{Module, Tensor};
-use candle_nn::{Conv1d, Conv1dConfig};
+use candle_core::Tensor;
 
 use super::config::VitsConfig;
-use super::weights::{same_padding, Weights};
+use super::conv::TapConv;
+use super::weights::Weights;
 use super::VitsError;
 
 pub struct WaveNet {
     /// Per layer: the gated convolution (`hidden → 2 hidden`) and the
     /// residual-and-skip one (`hidden → 2 hidden`, the last `→ hidden`, skip only).
-    layers: Vec<(Conv1d, Conv1d)>,
+    layers: Vec<(TapConv, TapConv)>,
     hidden: usize,
 }
 
@@ -25,11 +25,10 @@ impl WaveNet {
         let layers = (0..layers)
             .map(|i| {
                 let dilation = config.wavenet_dilation_rate.pow(i as u32);
-                let gated = Conv1dConfig { padding: same_padding(kernel, dilation), dilation, ..Default::default() };
                 let out = if i + 1 < layers { 2 * hidden } else { hidden };
                 Ok((
-                    w.pp(format!("in_layers.{i}")).conv1d(hidden, 2 * hidden, kernel, true, gated)?,
-                    w.pp(format!("res_skip_layers.{i}")).pointwise(hidden, out)?,
+                    w.pp(format!("in_layers.{i}")).tap_conv(hidden, 2 * hidden, kernel, dilation, true)?,
+                    w.pp(format!("res_skip_layers.{i}")).tap_conv(hidden, out, 1, 1, true)?,
                 ))
             })
             .collect::<Result<_, VitsError>>()?;
@@ -64,9 +63,9 @@ impl WaveNet {
 
 /// One coupling layer: the second half shifted by the mean the first half gives.
 struct Coupling {
-    pre: Conv1d,
+    pre: TapConv,
     wavenet: WaveNet,
-    post: Conv1d,
+    post: TapConv,
     half: usize,
 }
 
@@ -92,9 +91,9 @@ impl Flow {
             .map(|i| {
                 let w = w.pp(format!("flows.{i}"));
                 Ok(Coupling {
-                    pre: w.pp("conv_pre").pointwise(half, hidden)?,
+                    pre: w.pp("conv_pre").tap_conv(half, hidden, 1, 1, true)?,
                     wavenet: WaveNet::load(&w.pp("wavenet"), config, config.prior_encoder_num_wavenet_layers)?,
-                    post: w.pp("conv_post").pointwise(hidden, half)?,
+                    post: w.pp("conv_post").tap_conv(hidden, half, 1, 1, true)?,
                     half,
                 })
             })

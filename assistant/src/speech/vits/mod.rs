@@ -11,6 +11,7 @@
 //! [`VitsVoice`] puts it behind [`Voice`] for the languages it speaks.
 
 mod config;
+mod conv;
 mod decoder;
 mod duration;
 mod flow;

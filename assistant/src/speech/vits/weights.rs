@@ -12,6 +12,7 @@ use candle_nn::{Conv1d, Conv1dConfig, LayerNorm};
 use crate::asr::model::WeightSource;
 use crate::asr::weights::SafetensorsFile;
 
+use super::conv::TapConv;
 use super::VitsError;
 
 /// `model.safetensors`, naming itself in its errors.
@@ -98,6 +99,15 @@ impl<'a> Weights<'a> {
         let weight = self.conv_weight(&[outputs, inputs / config.groups, kernel])?;
         let bias = if bias { Some(self.get("bias", &[outputs])?) } else { None };
         Ok(Conv1d::new(weight, bias, config))
+    }
+
+    /// A convolution `inputs → outputs` over `kernel` steps `dilation` apart,
+    /// padded to keep the length, run as [`TapConv`] (the decoder's and the
+    /// flow's, long in time).
+    pub fn tap_conv(&self, inputs: usize, outputs: usize, kernel: usize, dilation: usize, bias: bool) -> Result<TapConv, VitsError> {
+        let weight = self.conv_weight(&[outputs, inputs, kernel])?;
+        let bias = if bias { Some(self.get("bias", &[outputs])?) } else { None };
+        Ok(TapConv::new(&weight, bias.as_ref(), dilation, same_padding(kernel, dilation))?)
     }
 
     /// A pointwise (kernel 1) convolution with a bias.
