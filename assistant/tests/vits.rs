@@ -177,7 +177,8 @@ fn bad_files_are_refused_naming_the_file() {
 
     let dir = copy_of_fixtures();
     let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
-    std::fs::write(dir.path().join("config.json"), config.replace("\"num_speakers\": 1", "\"num_speakers\": 3")).unwrap();
+    std::fs::write(dir.path().join("config.json"), config.replace("\"num_speakers\": 1", "\"num_speakers\": 3"))
+        .unwrap();
     let error = load_error(dir.path()).to_string();
     assert!(error.contains("config.json") && error.contains("speakers"), "{error}");
 

@@ -115,9 +115,12 @@ impl VitsConfig {
                 self.upsample_initial_channel
             ));
         }
-        if self.resblock_kernel_sizes.is_empty() || self.resblock_dilation_sizes.len() != self.resblock_kernel_sizes.len()
+        if self.resblock_kernel_sizes.is_empty()
+            || self.resblock_dilation_sizes.len() != self.resblock_kernel_sizes.len()
         {
-            return Some("resblock_kernel_sizes and resblock_dilation_sizes must have the same, non-zero length".into());
+            return Some(
+                "resblock_kernel_sizes and resblock_dilation_sizes must have the same, non-zero length".into(),
+            );
         }
         if !self.flow_size.is_multiple_of(2) || self.depth_separable_channels != 2 {
             return Some(format!(
@@ -128,7 +131,7 @@ impl VitsConfig {
         if self.duration_predictor_flow_bins < 2 || self.ffn_kernel_size == 0 || self.wavenet_kernel_size == 0 {
             return Some("duration_predictor_flow_bins, ffn_kernel_size and wavenet_kernel_size are too small".into());
         }
-        if !(self.speaking_rate > 0.0) {
+        if self.speaking_rate.is_nan() || self.speaking_rate <= 0.0 {
             return Some(format!("speaking_rate {} must be positive", self.speaking_rate));
         }
         None

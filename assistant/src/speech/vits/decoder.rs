@@ -95,7 +95,13 @@ impl Decoder {
                     .zip(&config.resblock_dilation_sizes)
                     .enumerate()
                     .map(|(j, (&k, dilations))| {
-                        ResidualBlock::load(&w.pp(format!("resblocks.{}", i * kernels + j)), outputs, k, dilations, slope)
+                        ResidualBlock::load(
+                            &w.pp(format!("resblocks.{}", i * kernels + j)),
+                            outputs,
+                            k,
+                            dilations,
+                            slope,
+                        )
                     })
                     .collect::<Result<_, VitsError>>()?;
                 let conv = ConvTranspose1d::new(weight, Some(bias), transposed);

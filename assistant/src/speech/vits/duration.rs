@@ -28,7 +28,12 @@ impl DepthSeparable {
         let layers = (0..config.depth_separable_num_layers)
             .map(|i| {
                 let dilation = kernel.pow(i as u32);
-                let depthwise = Conv1dConfig { padding: same_padding(kernel, dilation), dilation, groups: channels, ..Default::default() };
+                let depthwise = Conv1dConfig {
+                    padding: same_padding(kernel, dilation),
+                    dilation,
+                    groups: channels,
+                    ..Default::default()
+                };
                 Ok((
                     w.pp(format!("convs_dilated.{i}")).conv1d(channels, channels, kernel, true, depthwise)?,
                     w.pp(format!("norms_1.{i}")).layer_norm(channels, 1e-5)?,
@@ -207,7 +212,10 @@ impl StochasticDurationPredictor {
             pre: w.pp("conv_pre").pointwise(hidden, hidden)?,
             dds: DepthSeparable::load(&w.pp("conv_dds"), config)?,
             project: w.pp("conv_proj").pointwise(hidden, hidden)?,
-            affine: Affine { translate: affine.get("translate", &[2, 1])?, log_scale: affine.get("log_scale", &[2, 1])? },
+            affine: Affine {
+                translate: affine.get("translate", &[2, 1])?,
+                log_scale: affine.get("log_scale", &[2, 1])?,
+            },
             flows: (2..=count).rev().map(|i| ConvFlow::load(&flows.pp(i), config)).collect::<Result<_, _>>()?,
         })
     }

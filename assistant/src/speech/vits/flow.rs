@@ -41,7 +41,8 @@ impl WaveNet {
         let last = self.layers.len().saturating_sub(1);
         for (i, (gated, res_skip)) in self.layers.iter().enumerate() {
             let h = gated.forward(&x)?;
-            let acts = (h.narrow(1, 0, self.hidden)?.tanh()? * candle_nn::ops::sigmoid(&h.narrow(1, self.hidden, self.hidden)?)?)?;
+            let acts = (h.narrow(1, 0, self.hidden)?.tanh()?
+                * candle_nn::ops::sigmoid(&h.narrow(1, self.hidden, self.hidden)?)?)?;
             let out = res_skip.forward(&acts)?;
             let skipped = if i < last {
                 x = (x + out.narrow(1, 0, self.hidden)?)?;

@@ -205,7 +205,8 @@ impl Voice for VitsVoice {
         let sample_rate = self.model.sample_rate();
         let pause = (SENTENCE_PAUSE_S * sample_rate as f32) as usize;
         let wav_error = |e: hound::Error| VitsError::Wav { file: out.to_path_buf(), message: e.to_string() };
-        let spec = hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec =
+            hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
         let mut writer = hound::WavWriter::create(out, spec).map_err(wav_error)?;
         let mut first = true;
         self.model.speak_sentences(text, &params, |speech| {

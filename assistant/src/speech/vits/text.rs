@@ -59,12 +59,7 @@ impl TextTokens {
             return Err(fail("no token has id 0 (the one put between characters)".into()));
         }
         let settings = Settings::read(&dir.join("tokenizer_config.json"))?;
-        Ok(Self {
-            vocabulary,
-            add_blank: settings.add_blank,
-            normalize: settings.normalize,
-            uroman: settings.uroman,
-        })
+        Ok(Self { vocabulary, add_blank: settings.add_blank, normalize: settings.normalize, uroman: settings.uroman })
     }
 
     pub fn language(dir: &Path) -> Result<Option<String>, VitsError> {

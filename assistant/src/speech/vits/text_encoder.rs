@@ -172,8 +172,7 @@ pub struct TextEncoder {
 impl TextEncoder {
     pub fn load(w: &Weights, config: &VitsConfig) -> Result<Self, VitsError> {
         let hidden = config.hidden_size;
-        let embedding =
-            Embedding::new(w.pp("embed_tokens").get("weight", &[config.vocab_size, hidden])?, hidden);
+        let embedding = Embedding::new(w.pp("embed_tokens").get("weight", &[config.vocab_size, hidden])?, hidden);
         let activation = Activation::parse(&config.hidden_act).unwrap_or(Activation::Relu);
         let layers = (0..config.num_hidden_layers)
             .map(|i| {

@@ -85,7 +85,10 @@ impl<'a> Weights<'a> {
         let (g, v) = if self.has("weight_g") {
             (self.get("weight_g", &g_shape)?, self.get("weight_v", shape)?)
         } else if self.has("parametrizations.weight.original0") {
-            (self.get("parametrizations.weight.original0", &g_shape)?, self.get("parametrizations.weight.original1", shape)?)
+            (
+                self.get("parametrizations.weight.original0", &g_shape)?,
+                self.get("parametrizations.weight.original1", shape)?,
+            )
         } else {
             return self.get("weight", shape);
         };
@@ -95,7 +98,14 @@ impl<'a> Weights<'a> {
 
     /// A 1-D convolution `inputs → outputs` over `kernel` steps, with a bias
     /// when `bias`, padded `padding` on both sides.
-    pub fn conv1d(&self, inputs: usize, outputs: usize, kernel: usize, bias: bool, config: Conv1dConfig) -> Result<Conv1d, VitsError> {
+    pub fn conv1d(
+        &self,
+        inputs: usize,
+        outputs: usize,
+        kernel: usize,
+        bias: bool,
+        config: Conv1dConfig,
+    ) -> Result<Conv1d, VitsError> {
         let weight = self.conv_weight(&[outputs, inputs / config.groups, kernel])?;
         let bias = if bias { Some(self.get("bias", &[outputs])?) } else { None };
         Ok(Conv1d::new(weight, bias, config))
@@ -104,7 +114,14 @@ impl<'a> Weights<'a> {
     /// A convolution `inputs → outputs` over `kernel` steps `dilation` apart,
     /// padded to keep the length, run as [`TapConv`] (the decoder's and the
     /// flow's, long in time).
-    pub fn tap_conv(&self, inputs: usize, outputs: usize, kernel: usize, dilation: usize, bias: bool) -> Result<TapConv, VitsError> {
+    pub fn tap_conv(
+        &self,
+        inputs: usize,
+        outputs: usize,
+        kernel: usize,
+        dilation: usize,
+        bias: bool,
+    ) -> Result<TapConv, VitsError> {
         let weight = self.conv_weight(&[outputs, inputs, kernel])?;
         let bias = if bias { Some(self.get("bias", &[outputs])?) } else { None };
         Ok(TapConv::new(&weight, bias.as_ref(), dilation, same_padding(kernel, dilation))?)
