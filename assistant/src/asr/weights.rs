@@ -67,6 +67,11 @@ impl SafetensorsFile {
         Ok(Self { path: path.to_path_buf(), file, data_start, entries })
     }
 
+    /// Whether the file has a tensor of this name.
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
+    }
+
     fn read(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
         let entry =
             self.entries.get(name).ok_or_else(|| candle_core::Error::CannotFindTensor { path: name.to_string() })?;

@@ -1,7 +1,10 @@
-//! Speech out: recorded clips first; otherwise espeak-ng for the languages it
-//! speaks acceptably (those whose file names a voice: English, French, Arabic
-//! — Darija is read with the Arabic voice); otherwise no audio, and the caller
-//! says so.
+//! Speech out: recorded clips first; otherwise a VITS voice (MMS-TTS,
+//! [`vits`]) installed for the language; otherwise espeak-ng for the languages
+//! it speaks acceptably (those whose file names a voice: English, French,
+//! Arabic — Darija is read with the Arabic voice); otherwise no audio, and the
+//! caller says so.
+
+pub mod vits;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,8 @@ pub enum SpeechError {
     NoEspeak(std::io::Error),
     #[error("espeak-ng failed on {path}: {message}")]
     Espeak { path: PathBuf, message: String },
+    #[error(transparent)]
+    Vits(#[from] vits::VitsError),
 }
 
 /// espeak-ng's voice for a language tag, if it has a usable one (`espeak` in
