@@ -13,6 +13,7 @@ use candle_nn::{Conv1d, Conv1dConfig, GroupNorm, LayerNorm};
 use crate::asr::model::{Projection, ProjectionWeight, WeightPrecision};
 
 use super::config::{Activation, CtcConfig};
+use super::gelu;
 use super::CtcError;
 
 /// Tensors by Hugging Face name, checked against the shape the config implies;
@@ -57,7 +58,7 @@ impl Weights<'_> {
 
 fn activate(x: &Tensor, activation: Activation) -> candle_core::Result<Tensor> {
     match activation {
-        Activation::Gelu => x.gelu_erf(),
+        Activation::Gelu => gelu::gelu_erf(x),
         Activation::Relu => x.relu(),
     }
 }
@@ -85,8 +86,12 @@ impl FeatureConv {
             ConvNorm::Group(norm) => norm.forward(&x)?,
             // Made contiguous for candle's fused layer norm: on the strided
             // input the first layer's norm took 4× as long (140 against 35 ms
-            // for 5 s at 512 channels).
-            ConvNorm::Layer(norm) => norm.forward(&x.transpose(1, 2)?.contiguous()?)?.transpose(1, 2)?,
+            // for 5 s at 512 channels); activated before turning back, so
+            // the activation runs on contiguous values too.
+            ConvNorm::Layer(norm) => {
+                let x = norm.forward(&x.transpose(1, 2)?.contiguous()?)?;
+                return activate(&x, self.activation)?.transpose(1, 2);
+            }
         };
         activate(&x, self.activation)
     }
@@ -182,6 +187,27 @@ pub struct CtcNetwork {
     head: Projection,
 }
 
+/// The tensors of a language adapter file, by name, at the shapes `config`
+/// and the language's vocabulary (`head_size` tokens) imply.
+pub fn adapter_tensors(config: &CtcConfig, head_size: usize) -> Vec<(String, Vec<usize>)> {
+    let (hidden, width) = (config.hidden_size, config.adapter_attn_dim.unwrap_or(0));
+    let mut tensors = Vec::new();
+    let layers =
+        if config.do_stable_layer_norm && config.adapter_attn_dim.is_some() { config.num_hidden_layers } else { 0 };
+    for i in 0..layers {
+        let layer = format!("wav2vec2.encoder.layers.{i}.adapter_layer");
+        tensors.push((format!("{layer}.norm.weight"), vec![hidden]));
+        tensors.push((format!("{layer}.norm.bias"), vec![hidden]));
+        tensors.push((format!("{layer}.linear_1.weight"), vec![width, hidden]));
+        tensors.push((format!("{layer}.linear_1.bias"), vec![width]));
+        tensors.push((format!("{layer}.linear_2.weight"), vec![hidden, width]));
+        tensors.push((format!("{layer}.linear_2.bias"), vec![hidden]));
+    }
+    tensors.push(("lm_head.weight".into(), vec![head_size, hidden]));
+    tensors.push(("lm_head.bias".into(), vec![head_size]));
+    tensors
+}
+
 /// Names of the tensors a language adapter replaces: the adapter layers and the head.
 pub fn is_adapter_tensor(name: &str) -> bool {
     name.contains(".adapter_layer.") || name.starts_with("lm_head.")
@@ -267,12 +293,23 @@ impl CtcNetwork {
 
     /// Logits `[frames, vocabulary]` for normalised samples (at least one frame's worth).
     pub fn forward(&self, samples: &[f32]) -> candle_core::Result<Tensor> {
+        self.encode(&self.features(samples)?)
+    }
+
+    /// The feature encoder, projection and positional convolution: samples
+    /// in, the transformer's input `[1, frames, hidden]` out.
+    pub fn features(&self, samples: &[f32]) -> candle_core::Result<Tensor> {
         let mut x = Tensor::from_slice(samples, (1, 1, samples.len()), &Device::Cpu)?;
         for conv in &self.feature_convs {
             x = conv.forward(&x)?;
         }
         let x = self.projection.forward(&self.projection_norm.forward(&x.transpose(1, 2)?)?)?;
-        let mut x = (&x + self.positional_embedding(&x)?)?;
+        &x + self.positional_embedding(&x)?
+    }
+
+    /// The transformer and the head: `features`' output in, logits `[frames, vocabulary]` out.
+    pub fn encode(&self, features: &Tensor) -> candle_core::Result<Tensor> {
+        let mut x = features.clone();
         if !self.config.do_stable_layer_norm {
             x = self.encoder_norm.forward(&x)?;
         }
@@ -290,7 +327,7 @@ impl CtcNetwork {
     fn positional_embedding(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let frames = x.dim(1)?;
         let y = self.positional.forward(&x.transpose(1, 2)?.contiguous()?)?.narrow(D::Minus1, 0, frames)?;
-        y.gelu_erf()?.transpose(1, 2)
+        gelu::gelu_erf(&y)?.transpose(1, 2)
     }
 }
 
