@@ -377,7 +377,12 @@ fn the_manifest_has_a_recognizer_pack_for_each_kiosk_language_with_its_licence()
     for lang in ["ary", "kab", "wol", "fuc"] {
         let pack = manifest.pack(lang).unwrap_or_else(|e| panic!("{lang}: {e}"));
         let recognizer = pack.iter().find(|m| m.role == Role::Ctc).unwrap_or_else(|| panic!("{lang}: no ctc model"));
-        assert!(matching(lang, &recognizer.languages).is_some(), "{lang}: {} lists {:?}", recognizer.id, recognizer.languages);
+        assert!(
+            matching(lang, &recognizer.languages).is_some(),
+            "{lang}: {} lists {:?}",
+            recognizer.id,
+            recognizer.languages
+        );
     }
     for model in manifest.models.iter().filter(|m| m.role == Role::Ctc) {
         assert!(!model.licence.is_empty(), "{}", model.id);

@@ -255,7 +255,10 @@ hub = "{}"
     };
     let out = fetch(&[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("CC-BY-NC-4.0") && stderr.contains("--accept-licence"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("CC-BY-NC-4.0") && stderr.contains("--accept-licence"),
+        "{stderr}"
+    );
     let out = fetch(&["--accept-licence"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("model.safetensors") && stderr.contains("--accept-unchecked"));

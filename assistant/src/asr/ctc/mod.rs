@@ -19,6 +19,7 @@ mod gelu;
 pub mod import;
 pub mod languages;
 mod network;
+mod unfold;
 mod vocab;
 
 use std::path::{Path, PathBuf};

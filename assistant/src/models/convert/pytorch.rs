@@ -16,8 +16,6 @@ pub fn to_safetensors(bin: &Path, out: &Path) -> Result<()> {
         return Err(invalid("holds no tensors".into()));
     }
     let tensors: std::collections::HashMap<String, candle_core::Tensor> = tensors.into_iter().collect();
-    candle_core::safetensors::save(&tensors, out).map_err(|e| ModelError::Invalid {
-        path: out.to_path_buf(),
-        message: format!("writing safetensors: {e}"),
-    })
+    candle_core::safetensors::save(&tensors, out)
+        .map_err(|e| ModelError::Invalid { path: out.to_path_buf(), message: format!("writing safetensors: {e}") })
 }
