@@ -8,8 +8,8 @@
 use std::f64::consts::PI;
 use std::time::Instant;
 
+use awal::asr::ctc::{CtcModel, CtcParams};
 use awal::asr::WeightPrecision;
-use awal::hearing::ctc::{CtcModel, CtcParams};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -33,6 +33,8 @@ fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     let model = CtcModel::load(std::path::Path::new(&args[1]), None, precision)?;
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
+    let loaded_rss_mb = memory_mb("VmRSS:");
+    let load_peak_mb = memory_mb("VmHWM:");
     let mut run_ms = Vec::new();
     let mut text = String::new();
     for _ in 0..runs {
@@ -40,7 +42,30 @@ fn main() -> anyhow::Result<()> {
         text = model.transcribe(&samples, &CtcParams::default())?.text;
         run_ms.push(start.elapsed().as_secs_f64() * 1e3);
     }
-    let json = serde_json::json!({"load_ms": load_ms, "run_ms": run_ms, "chars": text.chars().count()});
+    // One more pass, by stage: the feature encoder (with the projection and
+    // positional convolution), then the transformer and head.
+    let start = Instant::now();
+    let features = model.network().features(&samples)?;
+    let features_ms = start.elapsed().as_secs_f64() * 1e3;
+    let start = Instant::now();
+    model.network().encode(&features)?;
+    let blocks_ms = start.elapsed().as_secs_f64() * 1e3;
+    let json = serde_json::json!({
+        "load_ms": load_ms, "run_ms": run_ms, "features_ms": features_ms, "blocks_ms": blocks_ms,
+        "loaded_rss_mb": loaded_rss_mb, "load_peak_mb": load_peak_mb, "peak_mb": memory_mb("VmHWM:"),
+        "chars": text.chars().count(),
+    });
     println!("{json}");
     Ok(())
+}
+
+/// A line of /proc/self/status (`VmRSS:`, `VmHWM:`), in MB.
+fn memory_mb(key: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|line| line.strip_prefix(key))
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    kb / 1e3
 }

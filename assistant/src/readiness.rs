@@ -1,6 +1,7 @@
 //! What the kiosk can do in each language of its corpus, and what is missing
-//! for the rest (`awal languages`): how it hears the language (Whisper, the
-//! enrolled spoken keywords, or not at all), how it speaks it (speakers'
+//! for the rest (`awal languages`): how it hears the language (an installed
+//! CTC recognizer that lists it, Whisper, the enrolled spoken keywords, or not
+//! at all), how it speaks it (speakers'
 //! recordings of its phrases, espeak-ng, or not at all), and what its file
 //! lacks. Nothing is decoded or loaded: installed models are read from their
 //! install records, keywords and recordings from their file names.
@@ -9,6 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::asr::ctc::languages::installed_for;
 use crate::corpus::entry::ReviewStatus;
 use crate::corpus::languages::{Language, PHRASE_KEYS};
 use crate::corpus::Corpus;
@@ -20,6 +22,12 @@ use crate::words::Phrase;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "by", rename_all = "kebab-case")]
 pub enum Hear {
+    /// A CTC recognizer (wav2vec2, XLS-R, MMS) installed for it: the model's
+    /// id and its code for the language (`ful` for Pulaar).
+    Ctc {
+        model: String,
+        language: String,
+    },
     /// Speech recognition, in this Whisper language, with this installed model.
     Whisper {
         language: String,
@@ -90,21 +98,22 @@ fn readiness(setup: &Setup, language: &Language) -> Result<LanguageReadiness, Ke
     let file = language.source.as_ref().map_or(format!("languages/{code}.toml"), |p| p.display().to_string());
     let mut missing = Vec::new();
 
-    let hear = match &language.whisper {
-        Some(whisper) if setup.models.installed(setup.asr).is_some() => {
+    let hear = match (installed_for(setup.models, code.as_str()), &language.whisper) {
+        (Some(ctc), _) => Hear::Ctc { model: ctc.model.record.id, language: ctc.language },
+        (None, Some(whisper)) if setup.models.installed(setup.asr).is_some() => {
             Hear::Whisper { language: whisper.clone(), model: setup.asr.to_string() }
         }
-        Some(_) => {
+        (None, Some(_)) => {
             missing.push(format!("install the speech recognizer: awal models fetch {}", setup.asr));
             Hear::None
         }
-        None if !keywords.words.is_empty() => {
+        (None, None) if !keywords.words.is_empty() => {
             Hear::Keywords { words: keywords.words.len(), speakers: keywords.speakers.len() }
         }
-        None => {
+        (None, None) => {
             missing.push(format!(
-                "no recognizer knows it: enroll its command words as spoken keywords: \
-                 awal keywords enroll --lang {code} --word WORD"
+                "no recognizer knows it: install one that lists it (awal models list, awal models import DIR) \
+                 or enroll its command words as spoken keywords: awal keywords enroll --lang {code} --word WORD"
             ));
             Hear::None
         }
@@ -169,6 +178,7 @@ pub fn render(rows: &[LanguageReadiness]) -> String {
         format!("{:<5} {:<28} {:<22} {:<18} {:<8} {}\n", "lang", "name", "hear", "voice", "phrases", "keywords");
     for row in rows {
         let hear = match &row.hear {
+            Hear::Ctc { model, .. } => format!("ctc ({model})"),
             Hear::Whisper { language, .. } => format!("whisper ({language})"),
             Hear::Keywords { words, speakers } => format!("keywords ({words} w, {speakers} sp)"),
             Hear::None => "none".into(),

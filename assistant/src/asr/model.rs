@@ -72,7 +72,7 @@ impl WeightPrecision {
     }
 }
 
-/// A linear layer (also the CTC recognizer's, `hearing::ctc`).
+/// A linear layer (also the CTC recognizer's, `asr::ctc`).
 #[derive(Debug, Clone)]
 pub struct Projection {
     pub weight: ProjectionWeight,

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use awal::asr::ctc::KIOSK_PRECISION;
 use awal::asr::{Backend, DEFAULT_DECODER_PRECISION};
 use awal::conversation::Resources;
 use awal::corpus::LangTag;
-use awal::hearing::{Keywords, KioskHearing, Whisper};
+use awal::hearing::{InstalledCtc, Keywords, KioskHearing, Whisper};
 
 use super::Session;
 
@@ -53,7 +54,8 @@ impl ConversationArgs {
         Ok(resources.with_model(super::lm::chosen_model(&self.lm, session)?))
     }
 
-    /// Whisper for the languages it knows, the enrolled keywords for the others.
+    /// An installed CTC recognizer for the languages it lists, Whisper for
+    /// the languages it knows, the enrolled keywords for the others.
     pub fn hearing(&self, session: &Session) -> KioskHearing {
         hearing_maker(session, self.keywords_dir.clone(), self.trained_keywords)()
     }
@@ -75,7 +77,8 @@ pub fn hearing_maker(
         if trained {
             keywords = keywords.trained(store.clone());
         }
+        let ctc = InstalledCtc::new(store.clone(), KIOSK_PRECISION);
         let whisper = Whisper::new(store, &asr, Backend::Candle, DEFAULT_DECODER_PRECISION).full_context(full_context);
-        KioskHearing { whisper, keywords }
+        KioskHearing { ctc, whisper, keywords }
     }
 }

@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use clap::Subcommand;
 use serde::Serialize;
 
+use awal::asr::ctc;
 use awal::asr::WeightPrecision;
 use awal::models::fetch::default_cache_dir;
 use awal::models::import;
@@ -36,6 +37,14 @@ pub enum ModelsCommand {
         /// Download cache (default: $XDG_CACHE_HOME/awal, or AWAL_CACHE_DIR).
         #[arg(long)]
         cache_dir: Option<PathBuf>,
+        /// Accept a non-commercial licence (CC-BY-NC: MMS, some fine-tunes),
+        /// shown before fetching.
+        #[arg(long)]
+        accept_licence: bool,
+        /// Fetch files whose sha256 the manifest does not know, recording
+        /// the hash seen.
+        #[arg(long)]
+        accept_unchecked: bool,
         #[arg(long)]
         json: bool,
     },
@@ -46,12 +55,18 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Register a Whisper model from a CTranslate2, Hugging Face or GGML directory.
+    /// Register a model from a directory: Whisper (CTranslate2, Hugging Face or
+    /// GGML), or a CTC recognizer (Hugging Face `Wav2Vec2ForCTC`: XLS-R, MMS
+    /// with `adapter.<lang>.safetensors`), checked and registered for its languages.
     Import {
         dir: PathBuf,
         /// Id to install it under (default: from the directory name).
         #[arg(long)]
         id: Option<String>,
+        /// A CTC recognizer's languages, as the model names them (repeatable;
+        /// default: an MMS model's adapters, else its model card's `language:`).
+        #[arg(long)]
+        lang: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -74,24 +89,36 @@ pub enum ModelsCommand {
 pub fn run(command: ModelsCommand, session: &Session) -> anyhow::Result<ExitCode> {
     match command {
         ModelsCommand::List { json } => list(session, json),
-        ModelsCommand::Fetch { ids, pack, source, force, cache_dir, json } => {
+        ModelsCommand::Fetch { ids, pack, source, force, cache_dir, accept_licence, accept_unchecked, json } => {
             let entries = selected(session, &ids, pack.as_deref())?;
             let options = FetchOptions {
                 source: source.unwrap_or(session.config.models.source),
                 cache_dir: cache_dir.unwrap_or_else(default_cache_dir),
                 force,
                 progress: !json && std::io::stderr().is_terminal(),
+                accept_licence,
+                accept_unchecked,
             };
             fetch(session, &entries, &options, json)
         }
         ModelsCommand::Verify { ids, json } => verify(session, ids, json),
-        ModelsCommand::Import { dir, id, json } => {
+        ModelsCommand::Import { dir, id, lang, json } => {
             let id = id.unwrap_or_else(|| import::id_from_dir(&dir));
-            let model = import::import(&dir, &id, &session.store)?;
+            let model = if ctc::import::is_ctc_dir(&dir) {
+                ctc::import::import(&dir, &id, &lang, &session.store)?
+            } else {
+                if !lang.is_empty() {
+                    bail!("--lang is for CTC recognizers; {} is not a Wav2Vec2ForCTC directory", dir.display());
+                }
+                import::import(&dir, &id, &session.store)?
+            };
             if json {
                 print_json(&model.record)?;
-            } else {
+            } else if model.record.languages.is_empty() {
                 println!("imported {} into {}", model.record.id, model.dir.display());
+            } else {
+                let languages = model.record.languages.join(", ");
+                println!("imported {} into {} for {languages}", model.record.id, model.dir.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -132,6 +159,9 @@ struct ListRow<'a> {
     installed: bool,
     in_manifest: bool,
     description: &'a str,
+    licence: Option<&'a str>,
+    noncommercial: bool,
+    languages: &'a [String],
     download_bytes: Option<u64>,
 }
 
@@ -146,7 +176,10 @@ fn list(session: &Session, json: bool) -> anyhow::Result<ExitCode> {
             installed: session.store.is_complete(&m.id),
             in_manifest: true,
             description: &m.description,
-            download_bytes: Some(m.download_size()),
+            licence: Some(&m.licence),
+            noncommercial: m.noncommercial,
+            languages: &m.languages,
+            download_bytes: m.download_size(),
         })
         .collect();
     let installed = session.store.list();
@@ -158,6 +191,9 @@ fn list(session: &Session, json: bool) -> anyhow::Result<ExitCode> {
                 installed: true,
                 in_manifest: false,
                 description: "imported",
+                licence: None,
+                noncommercial: false,
+                languages: &model.record.languages,
                 download_bytes: None,
             });
         }
@@ -169,7 +205,11 @@ fn list(session: &Session, json: bool) -> anyhow::Result<ExitCode> {
         for row in rows {
             let state = if row.installed { "installed" } else { "-" };
             let size = row.download_bytes.map(|b| format!("{:.0} MB", b as f64 / 1e6)).unwrap_or_default();
-            println!("  {:<28} {:<4} {:<10} {:>7}  {}", row.id, row.role, state, size, row.description);
+            println!("  {:<28} {:<8} {:<10} {:>7}  {}", row.id, row.role, state, size, row.description);
+            if let Some(licence) = row.licence {
+                let noncommercial = if row.noncommercial { ", non-commercial use only" } else { "" };
+                println!("  {:<28} licence {licence}{noncommercial}; languages {}", "", row.languages.join(", "));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -186,7 +226,8 @@ fn fetch(session: &Session, entries: &[&ModelEntry], options: &FetchOptions, jso
     let mut rows = Vec::new();
     for entry in entries {
         if !json && !session.store.is_complete(&entry.id) {
-            eprintln!("fetching {} ({:.0} MB)", entry.id, entry.download_size() as f64 / 1e6);
+            let size = entry.download_size().map_or("size unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6));
+            eprintln!("fetching {} ({size}), licence {}", entry.id, entry.licence);
         }
         let outcome = fetch_model(entry, &session.store, options).with_context(|| format!("fetching {}", entry.id))?;
         if !json {

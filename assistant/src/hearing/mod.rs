@@ -2,16 +2,17 @@
 //! was said out. [`Hearing`] is the seam; behind it, Whisper for the
 //! languages it knows ([`Whisper`]: Darija is heard as Arabic) and the
 //! enrolled spoken keywords for the others ([`Keywords`], with or without the
-//! trained check). [`ctc`] runs the wav2vec2-family CTC recognizers (XLS-R,
-//! MMS) published for the kiosk's other languages. [`KioskHearing`] picks between them by language; each
-//! loads its models the first time it is needed, so a conversation of typed
-//! turns loads nothing.
+//! trained check); before both, an installed wav2vec2-family CTC recognizer
+//! (XLS-R, MMS: [`InstalledCtc`]) that lists the language. [`KioskHearing`]
+//! picks between them by language; each loads its models the first time it is
+//! needed, so a conversation of typed turns loads nothing.
 
-pub mod ctc;
+mod ctc;
 mod keywords;
 mod whisper;
 
-pub use ctc::{CtcError, CtcRecognizer};
+pub use crate::asr::ctc::CtcError;
+pub use ctc::{CtcRecognizer, InstalledCtc};
 pub use keywords::Keywords;
 pub use whisper::{whisper_language, Whisper};
 
@@ -50,15 +51,20 @@ pub trait Hearing {
     fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError>;
 }
 
-/// How the kiosk hears: Whisper where it knows the language, the enrolled
-/// keywords elsewhere.
+/// How the kiosk hears: an installed CTC recognizer that lists the language,
+/// else Whisper where it knows the language, else the enrolled keywords (the
+/// order `readiness` shows in `awal languages`).
 pub struct KioskHearing {
+    pub ctc: InstalledCtc,
     pub whisper: Whisper,
     pub keywords: Keywords,
 }
 
 impl Hearing for KioskHearing {
     fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError> {
+        if self.ctc.hears(lang) {
+            return self.ctc.hear(samples, lang);
+        }
         match whisper_language(lang) {
             Some(_) => self.whisper.hear(samples, lang),
             None => self.keywords.hear(samples, lang),

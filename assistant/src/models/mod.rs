@@ -50,6 +50,10 @@ pub enum ModelError {
     Damaged { id: String, path: PathBuf, reason: String },
     #[error("{0}")]
     Tensor(#[from] candle_core::Error),
+    #[error("model `{id}` is licensed {licence}, which forbids commercial use: to fetch it anyway, accept that licence with --accept-licence")]
+    LicenceNotAccepted { id: String, licence: String },
+    #[error("model `{id}`: the sha256 of {files} could not be checked from published sources, so a corrupt or substituted download cannot be told apart; to fetch anyway and record the hashes seen, pass --accept-unchecked")]
+    UncheckedHashes { id: String, files: String },
 }
 
 impl ModelError {

@@ -1,9 +1,11 @@
 //! Converters between Whisper weight formats: CTranslate2 (faster-whisper),
 //! Hugging Face safetensors (what candle loads), whisper.cpp GGML, and GGUF
-//! with a quantised decoder.
+//! with a quantised decoder; and PyTorch checkpoints to safetensors
+//! ([`pytorch`], for CTC recognizers published that way).
 
 pub mod ctranslate2;
 pub mod ggml;
+pub mod pytorch;
 pub mod whisper_gguf;
 pub mod whisper_hf;
 

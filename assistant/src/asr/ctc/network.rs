@@ -8,12 +8,13 @@
 //! utterance `[1, samples]`, output the head's logits `[frames, vocabulary]`.
 
 use candle_core::{Device, Module, Tensor, D};
-use candle_nn::{Conv1d, Conv1dConfig, GroupNorm, LayerNorm};
+use candle_nn::{Conv1d, Conv1dConfig, LayerNorm};
 
 use crate::asr::model::{Projection, ProjectionWeight, WeightPrecision};
 
 use super::config::{Activation, CtcConfig};
 use super::CtcError;
+use super::{gelu, unfold};
 
 /// Tensors by Hugging Face name, checked against the shape the config implies;
 /// a missing or misshapen one is an error naming its file.
@@ -39,15 +40,17 @@ impl Weights<'_> {
     }
 
     fn linear(&self, inputs: usize, outputs: usize) -> Result<Projection, CtcError> {
-        let weight = self.get("weight", &[outputs, inputs])?;
+        self.projection(self.get("weight", &[outputs, inputs])?, Some(self.get("bias", &[outputs])?))
+    }
+
+    /// A linear layer of `weight` `[outputs, inputs]`, at the precision asked.
+    fn projection(&self, weight: Tensor, bias: Option<Tensor>) -> Result<Projection, CtcError> {
+        let inputs = weight.dim(1)?;
         // Quantised rows are whole blocks (32 or 256 values); a matrix whose
-        // rows are not (small test models) stays f32.
+        // rows are not (small test models, the first convolution) stays f32.
         let whole_blocks = self.precision.ggml().is_none_or(|dtype| inputs.is_multiple_of(dtype.block_size()));
         let precision = if whole_blocks { self.precision } else { WeightPrecision::F32 };
-        Ok(Projection {
-            weight: ProjectionWeight::from_dense(weight, precision)?,
-            bias: Some(self.get("bias", &[outputs])?),
-        })
+        Ok(Projection { weight: ProjectionWeight::from_dense(weight, precision)?, bias })
     }
 
     fn layer_norm(&self, size: usize, eps: f64) -> Result<LayerNorm, CtcError> {
@@ -57,7 +60,7 @@ impl Weights<'_> {
 
 fn activate(x: &Tensor, activation: Activation) -> candle_core::Result<Tensor> {
     match activation {
-        Activation::Gelu => x.gelu_erf(),
+        Activation::Gelu => gelu::gelu_erf(x),
         Activation::Relu => x.relu(),
     }
 }
@@ -65,28 +68,44 @@ fn activate(x: &Tensor, activation: Activation) -> candle_core::Result<Tensor> {
 /// How a feature-encoder convolution is normalised.
 enum ConvNorm {
     None,
-    /// One group per channel, over time (wav2vec2-base's first layer).
-    Group(GroupNorm),
+    /// Each channel over time, with a scale and shift per channel
+    /// (wav2vec2-base's first layer: a group norm of one group per channel).
+    Group {
+        weight: Tensor,
+        bias: Tensor,
+    },
     /// Over channels, at each time step.
     Layer(LayerNorm),
 }
 
+/// One convolution of the feature encoder, run time-major: `[frames, channels]`
+/// in and out. Each output frame is its `kernel` input frames side by side
+/// ([`unfold::frames`], one copy) times the kernel as a matrix, so the
+/// convolution is one matrix product (q8_0 when asked, as the blocks' linear
+/// layers), and the layer norm over channels needs no transposes.
 struct FeatureConv {
-    conv: Conv1d,
+    /// The kernel `[out, kernel · in]`, taps outer and channels inner (the
+    /// checkpoint's `[out, in, kernel]` permuted), with the bias if any.
+    kernel: Projection,
+    size: usize,
+    stride: usize,
     norm: ConvNorm,
     activation: Activation,
 }
 
 impl FeatureConv {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let x = self.conv.forward(x)?;
+        let x = self.kernel.forward(&unfold::frames(x, self.size, self.stride)?)?;
         let x = match &self.norm {
             ConvNorm::None => x,
-            ConvNorm::Group(norm) => norm.forward(&x)?,
-            // Made contiguous for candle's fused layer norm: on the strided
-            // input the first layer's norm took 4× as long (140 against 35 ms
-            // for 5 s at 512 channels).
-            ConvNorm::Layer(norm) => norm.forward(&x.transpose(1, 2)?.contiguous()?)?.transpose(1, 2)?,
+            ConvNorm::Group { weight, bias } => {
+                let mean = x.mean_keepdim(0)?;
+                let centred = x.broadcast_sub(&mean)?;
+                let variance = centred.sqr()?.mean_keepdim(0)?;
+                let x = centred.broadcast_div(&(variance + 1e-5)?.sqrt()?)?;
+                x.broadcast_mul(weight)?.broadcast_add(bias)?
+            }
+            ConvNorm::Layer(norm) => norm.forward(&x)?,
         };
         activate(&x, self.activation)
     }
@@ -182,6 +201,27 @@ pub struct CtcNetwork {
     head: Projection,
 }
 
+/// The tensors of a language adapter file, by name, at the shapes `config`
+/// and the language's vocabulary (`head_size` tokens) imply.
+pub fn adapter_tensors(config: &CtcConfig, head_size: usize) -> Vec<(String, Vec<usize>)> {
+    let (hidden, width) = (config.hidden_size, config.adapter_attn_dim.unwrap_or(0));
+    let mut tensors = Vec::new();
+    let layers =
+        if config.do_stable_layer_norm && config.adapter_attn_dim.is_some() { config.num_hidden_layers } else { 0 };
+    for i in 0..layers {
+        let layer = format!("wav2vec2.encoder.layers.{i}.adapter_layer");
+        tensors.push((format!("{layer}.norm.weight"), vec![hidden]));
+        tensors.push((format!("{layer}.norm.bias"), vec![hidden]));
+        tensors.push((format!("{layer}.linear_1.weight"), vec![width, hidden]));
+        tensors.push((format!("{layer}.linear_1.bias"), vec![width]));
+        tensors.push((format!("{layer}.linear_2.weight"), vec![hidden, width]));
+        tensors.push((format!("{layer}.linear_2.bias"), vec![hidden]));
+    }
+    tensors.push(("lm_head.weight".into(), vec![head_size, hidden]));
+    tensors.push(("lm_head.bias".into(), vec![head_size]));
+    tensors
+}
+
 /// Names of the tensors a language adapter replaces: the adapter layers and the head.
 pub fn is_adapter_tensor(name: &str) -> bool {
     name.contains(".adapter_layer.") || name.starts_with("lm_head.")
@@ -210,18 +250,23 @@ impl CtcNetwork {
             let layer = w.pp("feature_extractor.conv_layers").pp(i);
             let conv = layer.pp("conv");
             let weight = conv.get("weight", &[channels, channels_in, kernel])?;
+            let weight = weight.permute((0, 2, 1))?.reshape((channels, kernel * channels_in))?;
             let bias = if config.conv_bias { Some(conv.get("bias", &[channels])?) } else { None };
-            let conv = Conv1d::new(weight, bias, Conv1dConfig { stride, ..Default::default() });
             let norm = match (config.feat_extract_norm.as_str(), i) {
                 ("layer", _) => ConvNorm::Layer(layer.pp("layer_norm").layer_norm(channels, 1e-5)?),
                 ("group", 0) => {
                     let norm = layer.pp("layer_norm");
-                    let (weight, bias) = (norm.get("weight", &[channels])?, norm.get("bias", &[channels])?);
-                    ConvNorm::Group(GroupNorm::new(weight, bias, channels, channels, 1e-5)?)
+                    ConvNorm::Group { weight: norm.get("weight", &[channels])?, bias: norm.get("bias", &[channels])? }
                 }
                 _ => ConvNorm::None,
             };
-            feature_convs.push(FeatureConv { conv, norm, activation: feature_activation });
+            feature_convs.push(FeatureConv {
+                kernel: w.projection(weight, bias)?,
+                size: kernel,
+                stride,
+                norm,
+                activation: feature_activation,
+            });
             channels_in = channels;
         }
 
@@ -267,12 +312,23 @@ impl CtcNetwork {
 
     /// Logits `[frames, vocabulary]` for normalised samples (at least one frame's worth).
     pub fn forward(&self, samples: &[f32]) -> candle_core::Result<Tensor> {
-        let mut x = Tensor::from_slice(samples, (1, 1, samples.len()), &Device::Cpu)?;
+        self.encode(&self.features(samples)?)
+    }
+
+    /// The feature encoder, projection and positional convolution: samples
+    /// in, the transformer's input `[1, frames, hidden]` out.
+    pub fn features(&self, samples: &[f32]) -> candle_core::Result<Tensor> {
+        let mut x = Tensor::from_slice(samples, (samples.len(), 1), &Device::Cpu)?;
         for conv in &self.feature_convs {
             x = conv.forward(&x)?;
         }
-        let x = self.projection.forward(&self.projection_norm.forward(&x.transpose(1, 2)?)?)?;
-        let mut x = (&x + self.positional_embedding(&x)?)?;
+        let x = self.projection.forward(&self.projection_norm.forward(&x.unsqueeze(0)?)?)?;
+        &x + self.positional_embedding(&x)?
+    }
+
+    /// The transformer and the head: `features`' output in, logits `[frames, vocabulary]` out.
+    pub fn encode(&self, features: &Tensor) -> candle_core::Result<Tensor> {
+        let mut x = features.clone();
         if !self.config.do_stable_layer_norm {
             x = self.encoder_norm.forward(&x)?;
         }
@@ -290,7 +346,7 @@ impl CtcNetwork {
     fn positional_embedding(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let frames = x.dim(1)?;
         let y = self.positional.forward(&x.transpose(1, 2)?.contiguous()?)?.narrow(D::Minus1, 0, frames)?;
-        y.gelu_erf()?.transpose(1, 2)
+        gelu::gelu_erf(&y)?.transpose(1, 2)
     }
 }
 

@@ -9,11 +9,17 @@
 //! mono) in, logits or a greedy transcript out. Long audio is run in windows
 //! of [`CtcParams::chunk_s`] with [`CtcParams::context_s`] of context on each
 //! side whose frames are dropped, so memory stays bounded (attention is
-//! quadratic in the window). [`CtcRecognizer`] puts it behind [`Hearing`].
+//! quadratic in the window). [`import`] checks a directory and installs it
+//! for its languages; [`languages`] matches a kiosk language to the codes a
+//! model lists. `hearing::CtcRecognizer` puts a model behind the hearing seam.
 
 mod config;
 mod decode;
+mod gelu;
+pub mod import;
+pub mod languages;
 mod network;
+mod unfold;
 mod vocab;
 
 use std::path::{Path, PathBuf};
@@ -25,11 +31,8 @@ pub use decode::{greedy, CtcTranscript};
 pub use network::CtcNetwork;
 pub use vocab::{Vocabulary, VocabularyFile};
 
-use crate::asr::weights::SafetensorsFile;
-use crate::asr::WeightPrecision;
-use crate::corpus::LangTag;
-
-use super::{Heard, Hearing, HearingError};
+use super::weights::SafetensorsFile;
+use super::WeightPrecision;
 use network::{is_adapter_tensor, TensorSource};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,9 +51,19 @@ pub enum CtcError {
     Vocabulary { file: PathBuf, message: String },
     #[error("{dir}: no vocabulary and adapter for language `{lang}` (this model has: {available})")]
     UnknownLanguage { dir: PathBuf, lang: String, available: String },
+    #[error("{dir}: which language does it hear? Name it: awal models import {dir} --lang CODE (a single vocabulary, and no `language:` in its README.md)")]
+    NoLanguage { dir: PathBuf },
+    #[error("no installed CTC recognizer lists `{lang}`: see `awal languages`")]
+    NoModel { lang: String },
+    #[error(transparent)]
+    Model(#[from] crate::models::ModelError),
     #[error("CTC inference failed: {0}")]
     Inference(#[from] candle_core::Error),
 }
+
+/// The precision a kiosk runs CTC recognizers in: q8_0 keeps a 300M model's
+/// memory within a Pi's means, with transcripts as f32's on real weights.
+pub const KIOSK_PRECISION: WeightPrecision = WeightPrecision::Q8;
 
 /// How long audio is cut; defaults bound a window's attention to ~1,000 frames.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,7 +107,7 @@ impl WeightFile {
     }
 
     fn tensor(&self, name: &str, shape: &[usize]) -> Result<candle_core::Tensor, CtcError> {
-        use crate::asr::model::WeightSource;
+        use super::model::WeightSource;
         self.file.tensor(name, shape).map_err(|e| self.error(name, shape, e))
     }
 
@@ -167,10 +180,10 @@ impl CtcModel {
             (Some(lang), Some(_)) => Some(dir.join(format!("adapter.{lang}.safetensors"))).filter(|f| f.is_file()),
             _ => None,
         };
-        let vocabulary = match &vocabularies {
-            VocabularyFile::PerLanguage(_) if adapter_file.is_none() => None,
-            file => file.for_language(language),
-        };
+        // Without an adapter file, the checkpoint's own adapter and head
+        // serve the language (an MMS fine-tune for one language); the head's
+        // size is checked against its vocabulary below.
+        let vocabulary = vocabularies.for_language(language);
         let Some(vocabulary) = vocabulary.cloned() else {
             let available = vocabularies
                 .languages()
@@ -227,6 +240,15 @@ impl CtcModel {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub fn config(&self) -> &CtcConfig {
+        self.network.config()
+    }
+
+    /// The network, for timing its stages (`examples/ctc_speed`).
+    pub fn network(&self) -> &CtcNetwork {
+        &self.network
     }
 
     /// The language it was loaded for, if one was given.
@@ -289,42 +311,6 @@ fn normalized(samples: &[f32]) -> Vec<f32> {
     let variance = samples.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
     let scale = 1.0 / (variance + 1e-7).sqrt();
     samples.iter().map(|&x| ((x as f64 - mean) * scale) as f32).collect()
-}
-
-/// A CTC checkpoint behind the hearing seam, loaded on first use and again
-/// when a language needs another adapter.
-pub struct CtcRecognizer {
-    dir: PathBuf,
-    precision: WeightPrecision,
-    pub params: CtcParams,
-    model: Option<CtcModel>,
-}
-
-impl CtcRecognizer {
-    pub fn new(dir: &Path, precision: WeightPrecision) -> Self {
-        Self { dir: dir.to_path_buf(), precision, params: CtcParams::default(), model: None }
-    }
-
-    fn model(&mut self, lang: &str) -> Result<&CtcModel, CtcError> {
-        let reload = match &self.model {
-            None => true,
-            // A model without adapters hears every language it was trained on alike.
-            Some(model) => model.network.config().adapter_attn_dim.is_some() && model.language() != Some(lang),
-        };
-        if reload {
-            self.model = None;
-            self.model = Some(CtcModel::load(&self.dir, Some(lang), self.precision)?);
-        }
-        Ok(self.model.as_ref().expect("loaded above"))
-    }
-}
-
-impl Hearing for CtcRecognizer {
-    fn hear(&mut self, samples: &[f32], lang: &LangTag) -> Result<Heard, HearingError> {
-        let params = self.params;
-        let transcript = self.model(lang.language.as_str())?.transcribe(samples, &params)?;
-        Ok(Heard { text: transcript.text, confidence: transcript.confidence })
-    }
 }
 
 #[cfg(test)]
