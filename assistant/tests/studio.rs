@@ -237,6 +237,10 @@ fn a_form_without_its_csrf_token_is_refused() {
     let other = format!("awal_login={}", "0".repeat(64));
     assert_eq!(studio.post_form("/login", &other, &fields(&token)).status, 403, "token ≠ cookie");
     assert_eq!(studio.post_form("/login", "", &fields(&token)).status, 403, "no cookie");
+    // Viewing the form again (another tab; a browser's fetch of /favicon.ico
+    // sent to the login page) keeps the token, so the first form still works.
+    let again = studio.get("/login", &format!("awal_login={token}"));
+    assert_eq!(csrf_field(&again.body), token);
 
     let (cookie, csrf) = studio.login("amina");
     let add = |csrf: Option<&str>, name: &str| {

@@ -113,7 +113,10 @@ impl Browser {
     fn wait_for(&self, what: &str, script: &str) {
         let started = Instant::now();
         while self.script(script) != json!(true) {
-            assert!(started.elapsed() < Duration::from_secs(60), "waited a minute for {what}");
+            if started.elapsed() > Duration::from_secs(60) {
+                let page = self.script("return location.href + '\\n' + document.body.innerText;");
+                panic!("waited a minute for {what}; the page:\n{}", page.as_str().unwrap_or_default());
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }

@@ -171,9 +171,14 @@ pub struct LoginForm {
     csrf: String,
 }
 
-/// The login form, with a fresh CSRF token set in its cookie.
-fn login_form(ui: Ui, status: StatusCode, name: &str, error: Option<String>) -> Response {
-    let token = csrf::new_token();
+/// The login form, with the CSRF token of its cookie: the one the browser
+/// has if it is well-formed, else a fresh one. Kept rather than replaced on
+/// every view: a second view (another tab, a browser fetching `/favicon.ico`
+/// and being sent to the login page) would otherwise make the first form stale.
+fn login_form(ui: Ui, headers: &HeaderMap, status: StatusCode, name: &str, error: Option<String>) -> Response {
+    let token = cookie(headers, LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(csrf::new_token);
     let page =
         context! { title => pages().word(ui.lang, "login_title"), csrf => token.clone(), name => name, error => error };
     match pages().render("login.html", ui, page) {
@@ -189,7 +194,7 @@ fn login_form(ui: Ui, status: StatusCode, name: &str, error: Option<String>) -> 
 
 /// `GET /login`.
 pub async fn login_page(uri: axum::http::Uri, headers: HeaderMap) -> Response {
-    login_form(Ui::of(&uri, &headers), StatusCode::OK, "", None)
+    login_form(Ui::of(&uri, &headers), &headers, StatusCode::OK, "", None)
 }
 
 /// `POST /login`: checks the form's token, the throttle, then the password.
@@ -203,12 +208,18 @@ pub async fn login(
     let ui = Ui::of(&uri, &headers);
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if !csrf::matches(&expected, &form.csrf) {
-        return login_form(ui, StatusCode::FORBIDDEN, &form.name, Some(pages().word(ui.lang, "stale_form")));
+        return login_form(ui, &headers, StatusCode::FORBIDDEN, &form.name, Some(pages().word(ui.lang, "stale_form")));
     }
     let address = peer.ip();
     if !state.throttle().allows(&form.name, address, Instant::now()) {
         tracing::warn!("studio: login refused: too many wrong passwords for this account or address");
-        return login_form(ui, StatusCode::TOO_MANY_REQUESTS, &form.name, Some(pages().word(ui.lang, "too_many")));
+        return login_form(
+            ui,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.name,
+            Some(pages().word(ui.lang, "too_many")),
+        );
     }
     let account = match state.store().account(&form.name) {
         Ok(account) => account,
@@ -224,7 +235,13 @@ pub async fn login(
     let Some(account) = account.filter(|_| right) else {
         state.throttle().failed(&form.name, address, Instant::now());
         tracing::info!("studio: a wrong name or password");
-        return login_form(ui, StatusCode::UNAUTHORIZED, &form.name, Some(pages().word(ui.lang, "wrong_login")));
+        return login_form(
+            ui,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &form.name,
+            Some(pages().word(ui.lang, "wrong_login")),
+        );
     };
     state.throttle().succeeded(&form.name);
     let token = csrf::new_token();
