@@ -7,7 +7,8 @@
 //! speaker. What Awal may say lives in [`corpus`] (governed, cited
 //! content and forms, searchable across scripts). Around it: [`models`] (manifest, fetch, verify, convert),
 //! [`config`] (the `awal.toml` file and data locations) and [`doctor`] (what this
-//! machine can do). The `awal` binary is a thin command line over this library.
+//! machine can do), [`studio`] (the web pages where people record the
+//! kiosk's phrases). The `awal` binary is a thin command line over this library.
 
 pub mod asr;
 pub mod audio;
@@ -27,5 +28,6 @@ pub mod readiness;
 pub mod skills;
 pub mod speech;
 pub mod store;
+pub mod studio;
 pub mod words;
 pub mod wyoming;

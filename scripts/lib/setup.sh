@@ -10,8 +10,10 @@
 # server the kiosk's live-audio tests run on; fonts-noto-core (the printed
 # sheets' Latin, Arabic and Tifinagh faces) and poppler-utils (the sheets'
 # tests read them back with pdftotext and render them with pdftoppm); minisign
-# (a publisher's keys, and the check that Awal's signed packs read as minisign's).
-AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-noto-core poppler-utils pulseaudio pulseaudio-utils libasound2-plugins minisign)
+# (a publisher's keys, and the check that Awal's signed packs read as minisign's);
+# chromium and chromium-driver (the studio's pages driven in a real browser
+# through WebDriver, its fake microphone fed from a WAV file).
+AWAL_DEBIAN_PACKAGES=(cmake clang libclang-dev pkg-config libasound2-dev espeak-ng alsa-utils sox libsox-fmt-mp3 opus-tools python3-pip fonts-noto-core poppler-utils pulseaudio pulseaudio-utils libasound2-plugins minisign chromium chromium-driver)
 
 ensure_debian_packages() {
     local missing=()

@@ -69,6 +69,25 @@ pub fn load_audio(path: &Path) -> Result<Recording, AudioError> {
     Ok(Recording { samples, source_rate: decoder.source_rate(), source_channels: decoder.source_channels() })
 }
 
+/// A 16 kHz mono, 16-bit PCM WAV file's bytes holding `samples` (clamped to
+/// [-1, 1]): how recordings made here are kept.
+pub fn wav_bytes(samples: &[f32]) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SAMPLE_RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut bytes = std::io::Cursor::new(Vec::with_capacity(44 + 2 * samples.len()));
+    // Writing to memory fails only past WAV's 4 GiB, far beyond any recording kept.
+    let mut writer = hound::WavWriter::new(&mut bytes, spec).expect("a WAV header fits in memory");
+    for sample in samples {
+        writer.write_sample((sample.clamp(-1.0, 1.0) * i16::MAX as f32) as i16).expect("samples fit in memory");
+    }
+    writer.finalize().expect("a WAV file fits in memory");
+    bytes.into_inner()
+}
+
 /// Averages interleaved channels into one.
 pub fn downmix(interleaved: &[f32], channels: usize) -> Vec<f32> {
     if channels <= 1 {

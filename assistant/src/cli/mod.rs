@@ -13,6 +13,7 @@ mod message;
 mod models;
 mod serve;
 mod simulate;
+mod studio;
 mod transcribe;
 
 use std::path::{Path, PathBuf};
@@ -87,6 +88,8 @@ enum Command {
     /// Spoken keywords by example, for languages no recognizer knows: enroll, match, eval.
     #[command(subcommand)]
     Keywords(keywords::KeywordsCommand),
+    /// The studio: web pages to record the kiosk's phrases (and its accounts).
+    Studio(studio::StudioArgs),
     /// The corpus's languages: how each is heard and spoken, what is recorded, what is missing.
     Languages {
         #[arg(long)]
@@ -139,6 +142,7 @@ pub fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args, &context),
         Command::Lesson(args) => lesson::run(args, &context),
         Command::Keywords(command) => keywords::run(command, &context),
+        Command::Studio(args) => studio::run(args, &context),
         Command::Languages { json } => languages::run(json, &context),
         Command::Simulate(args) => simulate::run(args, matches.subcommand_matches("simulate"), &context),
     }

@@ -9,13 +9,26 @@ use std::path::{Path, PathBuf};
 use super::KeywordError;
 use crate::audio::{vad, Recording, SAMPLE_RATE};
 
-/// Shortest speech that can be a word, the detector's 2 × 50 ms margins
-/// included (espeak-ng's "un" at 200 words a minute is 0.19 s with them).
-const MIN_SPEECH_S: f32 = 0.15;
-/// Longest speech for one keyword: a short phrase at most.
-const MAX_SPEECH_S: f32 = 2.5;
-/// Longest recording accepted, silence included.
-const MAX_RECORDING_S: f32 = 10.0;
+/// How long a recording and the speech in it may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Shortest speech accepted, in seconds.
+    pub min_speech_s: f32,
+    /// Longest speech accepted, in seconds.
+    pub max_speech_s: f32,
+    /// Longest recording accepted, silence included, in seconds.
+    pub max_recording_s: f32,
+}
+
+/// One keyword: shortest speech that can be a word, the detector's 2 × 50 ms
+/// margins included (espeak-ng's "un" at 200 words a minute is 0.19 s with
+/// them); a short phrase at most; 10 s of recording.
+pub const KEYWORD: Limits = Limits { min_speech_s: 0.15, max_speech_s: 2.5, max_recording_s: 10.0 };
+
+/// One of the kiosk's own phrases (`corpora/phrases/LANG/NAME.wav`): from a
+/// word ("Goodbye") to the welcome with its choices, said slowly.
+pub const PHRASE: Limits = Limits { min_speech_s: 0.3, max_speech_s: 30.0, max_recording_s: 40.0 };
+
 /// Samples this close to full scale were most likely cut off by the converter.
 const FULL_SCALE: f32 = 0.99;
 /// More than this share of speech samples at full scale is clipping.
@@ -32,12 +45,12 @@ pub enum Redo {
         "clipped: {percent:.1} % of the word is at full volume; step back from the microphone or turn the gain down"
     )]
     Clipped { percent: f32 },
-    #[error("the word lasts {seconds:.2} s: too short to be a word; say it whole")]
-    TooShort { seconds: f32 },
-    #[error("the speech lasts {seconds:.1} s: one word or a short phrase per recording, at most {MAX_SPEECH_S} s")]
-    TooLong { seconds: f32 },
-    #[error("the recording lasts {seconds:.0} s: cut it to the word (at most {MAX_RECORDING_S} s)")]
-    RecordingTooLong { seconds: f32 },
+    #[error("the speech lasts {seconds:.2} s: too short (at least {min} s); say it whole")]
+    TooShort { seconds: f32, min: f32 },
+    #[error("the speech lasts {seconds:.1} s: too long for one recording (at most {max} s)")]
+    TooLong { seconds: f32, max: f32 },
+    #[error("the recording lasts {seconds:.0} s: cut it to what is said (at most {max} s)")]
+    RecordingTooLong { seconds: f32, max: f32 },
 }
 
 /// A recording that passed, with what is worth saying about it.
@@ -48,12 +61,17 @@ pub struct Checked {
     pub notes: Vec<String>,
 }
 
-/// Checks one recording (already decoded to 16 kHz mono).
+/// Checks one recording of a keyword (already decoded to 16 kHz mono).
 pub fn check(recording: &Recording) -> Result<Checked, Redo> {
+    check_within(recording, &KEYWORD)
+}
+
+/// Checks one recording (already decoded to 16 kHz mono) against `limits`.
+pub fn check_within(recording: &Recording, limits: &Limits) -> Result<Checked, Redo> {
     let samples = &recording.samples;
     let seconds = samples.len() as f32 / SAMPLE_RATE as f32;
-    if seconds > MAX_RECORDING_S {
-        return Err(Redo::RecordingTooLong { seconds });
+    if seconds > limits.max_recording_s {
+        return Err(Redo::RecordingTooLong { seconds, max: limits.max_recording_s });
     }
     let peak_db = vad::frame_energies(samples).into_iter().fold(f32::NEG_INFINITY, f32::max);
     if peak_db < MIN_PEAK_DB {
@@ -66,11 +84,11 @@ pub fn check(recording: &Recording) -> Result<Checked, Redo> {
         return Err(Redo::Clipped { percent: 100.0 * clipped });
     }
     let speech_seconds = speech.len() as f32 / SAMPLE_RATE as f32;
-    if speech_seconds < MIN_SPEECH_S {
-        return Err(Redo::TooShort { seconds: speech_seconds });
+    if speech_seconds < limits.min_speech_s {
+        return Err(Redo::TooShort { seconds: speech_seconds, min: limits.min_speech_s });
     }
-    if speech_seconds > MAX_SPEECH_S {
-        return Err(Redo::TooLong { seconds: speech_seconds });
+    if speech_seconds > limits.max_speech_s {
+        return Err(Redo::TooLong { seconds: speech_seconds, max: limits.max_speech_s });
     }
     let mut notes = Vec::new();
     if recording.source_rate != SAMPLE_RATE {
@@ -105,20 +123,7 @@ pub fn keep(dir: &Path, lang: &str, word: &str, speaker: &str, samples: &[f32]) 
     std::fs::create_dir_all(&folder).map_err(io(&folder))?;
     let path =
         (1..).map(|n| folder.join(format!("{speaker}-{n}.wav"))).find(|p| !p.exists()).expect("some number is free");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: SAMPLE_RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    let wav = |source| KeywordError::Wav { path: path.clone(), source };
-    let mut writer = hound::WavWriter::new(&mut bytes, spec).map_err(wav)?;
-    for sample in samples {
-        writer.write_sample((sample.clamp(-1.0, 1.0) * i16::MAX as f32) as i16).map_err(wav)?;
-    }
-    writer.finalize().map_err(wav)?;
-    crate::documents::write_synced(&path, bytes.get_ref()).map_err(io(&path))?;
+    crate::documents::write_synced(&path, &crate::audio::wav_bytes(samples)).map_err(io(&path))?;
     Ok(path)
 }
 

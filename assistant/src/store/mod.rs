@@ -1,13 +1,19 @@
 //! The kiosk's own data, in one SQLite file: learners (a card number, never a
 //! name), lesson progress, paperwork drafts and their exports, and anonymous
-//! per-day usage counters. No audio and no transcripts.
+//! per-day usage counters, and the studio's accounts and sessions
+//! ([`accounts`]). No audio and no transcripts.
 //!
 //! The file is in WAL mode with `synchronous = FULL`: a write that returned is
 //! on disk, and a power cut in the middle of one leaves the previous state
 //! (tested by killing a writer with SIGKILL).
 
+mod accounts;
+mod learners;
+
 use std::path::{Path, PathBuf};
 
+pub use accounts::{Account, Session};
+pub use learners::LearnerSummary;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 
@@ -21,10 +27,13 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("no paperwork draft {0}")]
     NoDraft(i64),
+    #[error("an account named `{0}` already exists")]
+    AccountExists(String),
 }
 
 /// Schema versions, applied in order; `user_version` records how many ran.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
     CREATE TABLE learners (
         id INTEGER PRIMARY KEY,
         card TEXT NOT NULL UNIQUE,
@@ -61,7 +70,24 @@ const MIGRATIONS: [&str; 1] = ["
         count INTEGER NOT NULL,
         PRIMARY KEY (day, counter)
     );
-"];
+",
+    "
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('teacher', 'reviewer', 'admin')),
+        password_hash TEXT NOT NULL,
+        created TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created TEXT NOT NULL DEFAULT (datetime('now')),
+        expires TEXT NOT NULL
+    );
+",
+];
 
 fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
