@@ -424,8 +424,9 @@ fn short_cooperative_corpus() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Says `samples` and waits for the kiosk's turn `turn` and its reply to be
-/// played (on `speaker`, which must be recording); the seconds from the last
-/// sample said to the first reply sample at the speaker.
+/// played (on `speaker`, which must be recording); the seconds from the end
+/// of speech (the last loud sample said: espeak-ng ends a clip with ~0.4 s
+/// of quiet) to the first reply sample at the speaker.
 fn answered(
     kiosk: &mut Kiosk,
     server: &SoundServer,
@@ -439,7 +440,8 @@ fn answered(
     speaker.wait_for_sound_then_quiet(from, Duration::from_millis(1500), Duration::from_secs(60));
     let reply = sounds(&speaker.samples_from(from), Duration::from_millis(1000));
     let &(start, _) = reply.first().unwrap_or_else(|| panic!("turn {turn} was not heard: {}", kiosk.log()));
-    start as f32 / RATE as f32
+    let trailing_quiet = samples.len() - samples.iter().rposition(|v| v.abs() > common::pulse::SOUND).unwrap_or(0);
+    (start + trailing_quiet) as f32 / RATE as f32
 }
 
 /// Waits until `speaker` plays something after sample `from`.
@@ -530,7 +532,7 @@ fn a_paperwork_walk_outlives_the_speaker_and_the_microphone_going_away() {
     assert!(!log.contains("Johnson"), "a form value in the log: {log}");
     let timings: Vec<&str> = log.lines().filter_map(|l| l.split(": turn ").nth(1)).collect();
     for (n, latency) in latencies.iter().enumerate() {
-        println!("real-loop latency (paperwork turn {}): {latency:.2} s", n + 1);
+        println!("real-loop latency (paperwork turn {}): {latency:.2} s from the end of speech", n + 1);
     }
     println!("turns: {}", timings.join("\n       "));
     println!("{}", log.lines().filter(|l| !l.contains(" turn ")).collect::<Vec<_>>().join("\n"));

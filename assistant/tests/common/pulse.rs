@@ -177,10 +177,17 @@ impl SoundServer {
         assert!(cut > 0, "nothing plays on the speaker: {inputs}");
     }
 
-    /// Loads the speaker back, as when it is plugged in again.
+    /// Loads the speaker back, as when it is plugged in again. PulseAudio
+    /// moves the streams that follow the default sink to it, the room's
+    /// loopbacks too: they are put back in the room (a person's voice does
+    /// not go through the kiosk's sound server).
     pub fn load_speaker(&self) {
         let module = self.pactl(&["load-module", "module-null-sink", "sink_name=speaker", "rate=48000", "channels=2"]);
         assert!(!module.trim().is_empty(), "loading the speaker back failed: {}", self.log());
+        let inputs = self.pactl(&["list", "short", "sink-inputs"]);
+        for line in inputs.lines().filter(|l| l.contains("module-loopback")) {
+            self.pactl(&["move-sink-input", line.split('\t').next().unwrap(), "room"]);
+        }
     }
 
     /// Loads the microphone back, with nobody's voice reaching it yet.
