@@ -2,7 +2,8 @@
 //! Listens on the capture device, cuts utterances at the end of speech, hands
 //! each to the conversation and plays the reply. It outlives its devices: a
 //! missing or unplugged microphone is waited for, a missing speaker leaves
-//! the kiosk answering unheard (and says so in the log); a quiet minute
+//! the kiosk answering unheard (and says so in the log) and is opened again
+//! for each reply until it is back; a quiet minute
 //! brings the welcome back for the next person. With push-to-talk, only
 //! speech after a press of Enter is answered (a beep says the kiosk is
 //! listening); a number and Enter is a language button.
@@ -81,10 +82,7 @@ pub fn run(
             }
         };
         tracing::info!("listening on {}", capture.name());
-        let mut speaker = Speaker(
-            devices.open_playback().map_err(|e| tracing::warn!("{e}: replies are written, not heard")).ok(),
-            false,
-        );
+        let mut speaker = Speaker::open(devices);
         conversation.welcome(&mut |audio| speaker.say(audio));
         let endpointer = Endpointer::new(options.end_of_speech_ms, MAX_UTTERANCE_MS);
         let mut gate = match keyboard {
@@ -200,30 +198,68 @@ impl SilenceWatch {
 }
 
 /// The speaker, when there is one, and whether it said something since
-/// last asked.
-struct Speaker(Option<Box<dyn Playback>>, bool);
+/// last asked. A speaker that fails (unplugged, or the sound server gone) is
+/// opened again before the next thing said, so the reply after a loss is
+/// heard once the device is back; a missing one is looked for again at each
+/// reply, not waited for.
+struct Speaker<'a> {
+    devices: &'a mut dyn SoundDevices,
+    output: Option<Box<dyn Playback>>,
+    spoke: bool,
+    /// The speaker failed or could not be opened, and the log said so.
+    missing: bool,
+}
 
-impl Speaker {
+impl<'a> Speaker<'a> {
+    fn open(devices: &'a mut dyn SoundDevices) -> Self {
+        let mut speaker = Self { devices, output: None, spoke: false, missing: false };
+        speaker.reopen();
+        speaker
+    }
+
+    /// Opens the output if it is not open; says in the log when it is
+    /// missing (once per loss) and when it is back.
+    fn reopen(&mut self) {
+        if self.output.is_some() {
+            return;
+        }
+        match self.devices.open_playback() {
+            Ok(output) => {
+                if std::mem::take(&mut self.missing) {
+                    tracing::info!("the speaker is back: replies are heard again");
+                }
+                self.output = Some(output);
+            }
+            Err(e) if !self.missing => {
+                tracing::warn!("{e}: replies are written, not heard, until a speaker is found");
+                self.missing = true;
+            }
+            Err(_) => {}
+        }
+    }
+
     fn say(&mut self, audio: &Path) {
-        self.1 = true;
-        if let Some(speaker) = self.0.as_mut() {
-            if let Err(e) = speaker.play(audio) {
-                tracing::warn!("{e}: replies are not heard until the microphone is opened again");
+        self.spoke = true;
+        self.reopen();
+        if let Some(output) = self.output.as_mut() {
+            if let Err(e) = output.play(audio) {
+                tracing::warn!("{e}: the speaker is opened again for what is said next");
+                self.missing = true;
                 // Closing a stream to a dead sound server can hang in
                 // libpulse: the lost speaker is left behind, not dropped.
-                std::mem::forget(self.0.take());
+                std::mem::forget(self.output.take());
             }
         }
     }
 
     /// Whether something was said since the last call.
     fn spoke(&mut self) -> bool {
-        std::mem::take(&mut self.1)
+        std::mem::take(&mut self.spoke)
     }
 
     fn beep(&mut self) {
-        if let Some(speaker) = self.0.as_mut() {
-            speaker.beep();
+        if let Some(output) = self.output.as_mut() {
+            output.beep();
         }
     }
 }

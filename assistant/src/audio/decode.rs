@@ -47,18 +47,28 @@ pub struct AudioDecoder {
 
 impl AudioDecoder {
     pub fn open(path: &Path) -> Result<Self, AudioError> {
+        guarded(path, || Self::open_unguarded(path))
+    }
+
+    fn open_unguarded(path: &Path) -> Result<Self, AudioError> {
         let decode_error = |message: String| AudioError::Decode { path: path.to_path_buf(), message };
         if path.is_dir() {
             return Err(AudioError::Directory { path: path.to_path_buf() });
         }
-        let file = File::open(path).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
-        if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        let mut file = File::open(path).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
+        let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if length == 0 {
             return Err(AudioError::Empty { path: path.to_path_buf() });
         }
-        // Checked before symphonia sees the header: it panics on some impossible ones.
-        let mut file = file;
+        // Checked before symphonia sees the header: it panics on some
+        // impossible ones, and allocates what a tag's length says.
+        let rewind = |file: &mut File| {
+            std::io::Seek::rewind(file).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })
+        };
         super::format_check::check_wav_header(&mut file).map_err(&decode_error)?;
-        std::io::Seek::rewind(&mut file).map_err(|source| AudioError::Io { path: path.to_path_buf(), source })?;
+        rewind(&mut file)?;
+        super::tag_check::check_tags(&mut file, length).map_err(&decode_error)?;
+        rewind(&mut file)?;
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(extension) = path.extension().and_then(|e| e.to_str()) {
@@ -117,6 +127,14 @@ impl AudioDecoder {
     /// A truncated file ends early (what was readable is kept); a corrupt
     /// packet in the middle is skipped, as players do.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
+        let path = self.path.clone();
+        let chunk = guarded(&path, || self.next_chunk_unguarded());
+        // A decoder that panicked is in no state to go on.
+        self.finished |= chunk.is_err();
+        chunk
+    }
+
+    fn next_chunk_unguarded(&mut self) -> Result<Option<Vec<f32>>, AudioError> {
         loop {
             if self.finished {
                 return Ok(None);
@@ -157,6 +175,11 @@ impl AudioDecoder {
             if let Some((i, &value)) = mono.iter().enumerate().find(|(_, v)| !v.is_finite()) {
                 return Err(AudioError::NotFinite { path: self.path.clone(), index: self.position + i as u64, value });
             }
+            // A float recording may clip a little past ±1; values far past it
+            // are corrupt, and would overflow the resampler's FFT.
+            if let Some((i, &value)) = mono.iter().enumerate().find(|(_, v)| v.abs() > MAX_SAMPLE) {
+                return Err(AudioError::OutOfRange { path: self.path.clone(), index: self.position + i as u64, value });
+            }
             self.position += mono.len() as u64;
             let out = self.resampler.push(&mono)?;
             if !out.is_empty() {
@@ -165,6 +188,28 @@ impl AudioDecoder {
         }
     }
 }
+
+/// Runs `decode` on `path`, turning a panic inside a decoder into an error:
+/// symphonia's parsers still panic on some corrupt files (found by
+/// `tests/decoder_fuzz.rs`), and one bad recording must not bring down the
+/// kiosk or the server that received it.
+fn guarded<T>(path: &Path, decode: impl FnOnce() -> Result<T, AudioError>) -> Result<T, AudioError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        tracing::warn!("{}: the decoder failed on a corrupt file: {message}", path.display());
+        Err(AudioError::Decode { path: path.to_path_buf(), message: format!("{DECODER_FAILED}: {message}") })
+    })
+}
+
+/// The largest sample value taken from a file (full scale is 1).
+const MAX_SAMPLE: f32 = 1_000.0;
+
+/// How an error caused by a decoder's panic starts.
+pub const DECODER_FAILED: &str = "the decoder failed on a corrupt file";
 
 #[cfg(test)]
 mod tests {
@@ -192,6 +237,28 @@ mod tests {
         }
         let path = wav(dir.path(), 16_000, 0, 1600);
         assert!(matches!(load_audio(&path), Err(AudioError::Decode { .. })), "0 channels");
+    }
+
+    #[test]
+    fn a_float_wav_far_past_full_scale_is_refused_not_resampled() {
+        // Found by tests/decoder_fuzz.rs: 1e30 overflowed the resampler's FFT, which panicked.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loud.wav");
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 44_100,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut wav = hound::WavWriter::create(&path, spec).unwrap();
+        for i in 0..8_820 {
+            wav.write_sample(if i == 4_000 { 1e30f32 } else { 0.5 }).unwrap();
+        }
+        wav.finalize().unwrap();
+        match load_audio(&path) {
+            Err(AudioError::OutOfRange { index: 2_000, .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod microphone;
 pub mod playback;
 pub mod push_to_talk;
 pub mod resample;
+pub mod tag_check;
 pub mod vad;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub enum AudioError {
     Empty { path: PathBuf },
     #[error("{path}: sample {index} is {value} (not a finite number): the file is corrupt")]
     NotFinite { path: PathBuf, index: u64, value: f32 },
+    #[error("{path}: sample {index} is {value}, where a recording stays within ±1: the file is corrupt")]
+    OutOfRange { path: PathBuf, index: u64, value: f32 },
     #[error("resampling from {from} Hz failed: {message}")]
     Resample { from: u32, message: String },
 }

@@ -32,6 +32,11 @@ pub struct KioskArgs {
     /// Seconds of quiet after which the kiosk starts over at the welcome.
     #[arg(long, default_value_t = 60)]
     idle_seconds: u64,
+    /// Milliseconds of quiet that end an utterance. Shorter answers sooner
+    /// (each 100 ms off is 100 ms off every reply) but cuts a person who
+    /// pauses longer within a question.
+    #[arg(long, default_value_t = END_OF_SPEECH_MS as u64, value_parser = clap::value_parser!(u64).range(200..=3000))]
+    end_of_speech_ms: u64,
     /// Milliseconds after the kiosk stops speaking before it listens again
     /// (its speaker's last sound is still in the room and the sound server).
     #[arg(long, default_value_t = 400)]
@@ -81,7 +86,8 @@ pub fn run(args: KioskArgs, session: &Session) -> anyhow::Result<ExitCode> {
     let options = KioskOptions {
         retry: Duration::from_secs_f32(args.retry_seconds.max(0.0)),
         max_retries: args.retries,
-        end_of_speech_ms: END_OF_SPEECH_MS,
+        // Within 200–3000 ms: it fits.
+        end_of_speech_ms: args.end_of_speech_ms as usize,
         idle_reset: Duration::from_secs(args.idle_seconds),
         push_to_talk: args.push_to_talk,
         echo_guard: Duration::from_millis(args.echo_guard_ms),

@@ -145,6 +145,51 @@ impl SoundServer {
         self.pactl(&["unload-module", room]);
     }
 
+    /// Unloads the kiosk's speaker (its null sink), as when a USB speaker
+    /// is pulled out: what plays on it is moved elsewhere or cut, and a
+    /// recording of it ends.
+    pub fn unload_speaker(&self) {
+        let modules = self.pactl(&["list", "short", "modules"]);
+        let speaker = modules
+            .lines()
+            .find(|l| l.contains("module-null-sink") && l.contains("sink_name=speaker"))
+            .and_then(|l| l.split('\t').next())
+            .unwrap_or_else(|| panic!("no speaker sink in {modules}"));
+        self.pactl(&["unload-module", speaker]);
+    }
+
+    /// Cuts every stream playing on the speaker, as a sound server does
+    /// when a card goes away with nowhere to move its streams (or plain
+    /// ALSA when a USB card is pulled out): the client's stream is dead.
+    pub fn cut_speaker_streams(&self) {
+        let sinks = self.pactl(&["list", "short", "sinks"]);
+        let speaker = sinks
+            .lines()
+            .find(|l| l.split('\t').nth(1) == Some("speaker"))
+            .and_then(|l| l.split('\t').next())
+            .unwrap_or_else(|| panic!("no speaker sink in {sinks}"));
+        let inputs = self.pactl(&["list", "short", "sink-inputs"]);
+        let mut cut = 0;
+        for line in inputs.lines().filter(|l| l.split('\t').nth(1) == Some(speaker)) {
+            self.pactl(&["kill-sink-input", line.split('\t').next().unwrap()]);
+            cut += 1;
+        }
+        assert!(cut > 0, "nothing plays on the speaker: {inputs}");
+    }
+
+    /// Loads the speaker back, as when it is plugged in again. PulseAudio
+    /// moves the streams that follow the default sink to it, the room's
+    /// loopbacks too: they are put back in the room (a person's voice does
+    /// not go through the kiosk's sound server).
+    pub fn load_speaker(&self) {
+        let module = self.pactl(&["load-module", "module-null-sink", "sink_name=speaker", "rate=48000", "channels=2"]);
+        assert!(!module.trim().is_empty(), "loading the speaker back failed: {}", self.log());
+        let inputs = self.pactl(&["list", "short", "sink-inputs"]);
+        for line in inputs.lines().filter(|l| l.contains("module-loopback")) {
+            self.pactl(&["move-sink-input", line.split('\t').next().unwrap(), "room"]);
+        }
+    }
+
     /// Loads the microphone back, with nobody's voice reaching it yet.
     /// The mouth's loopback, moved off the room when it went, is unloaded.
     pub fn load_microphone(&self) {
