@@ -399,30 +399,6 @@ fn the_kiosk_hears_again_after_the_sound_server_restarts() {
     assert!(log.contains("skill=Rights"), "{log}");
 }
 
-/// The start of a paperwork walk said to the kiosk in English (the
-/// phrasings of `tests/privacy.rs`, which Whisper base hears well in
-/// espeak-ng's voice): the form is offered and accepted, and the
-/// cooperative's name said and confirmed.
-const WALK_START: [&str; 4] =
-    ["Which statutes must I register to create it?", "Yes.", "My name is Sarah Johnson.", "Yes."];
-
-/// A copy of the committed content whose English text on setting up a
-/// cooperative is its first sentence: the whole text takes 80 s to say,
-/// before the walk of its form can start.
-fn short_cooperative_corpus() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpora");
-    common::copy_dir(&common::corpus(), &corpus);
-    let path = corpus.join("ma/paperwork/ma-paperwork-cooperative.toml");
-    let mut entry: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let english = entry["text"]["en"].as_table_mut().unwrap();
-    let body = english["body"].as_str().unwrap();
-    let first = awal::speech::first_sentence(body).to_string();
-    english.insert("body".into(), first.into());
-    std::fs::write(&path, toml::to_string(&entry).unwrap()).unwrap();
-    (dir, corpus)
-}
-
 /// Says `samples` and waits for the kiosk's turn `turn` and its reply to be
 /// played (on `speaker`, which must be recording); the seconds from the end
 /// of speech (the last loud sample said: espeak-ng ends a clip with ~0.4 s
@@ -442,103 +418,6 @@ fn answered(
     let &(start, _) = reply.first().unwrap_or_else(|| panic!("turn {turn} was not heard: {}", kiosk.log()));
     let trailing_quiet = samples.len() - samples.iter().rposition(|v| v.abs() > common::pulse::SOUND).unwrap_or(0);
     (start + trailing_quiet) as f32 / RATE as f32
-}
-
-/// Waits until `speaker` plays something after sample `from`.
-fn wait_for_sound(speaker: &common::pulse::SpeakerRecording, from: usize, kiosk: &Kiosk) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while sounds(&speaker.samples_from(from), Duration::from_millis(100)).is_empty() {
-        assert!(Instant::now() < deadline, "the kiosk said nothing: {}", kiosk.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The confirmed answers of the kiosk's paperwork draft, from its store.
-fn confirmed(data: &Path) -> serde_json::Map<String, Value> {
-    let store = awal::store::Store::open(&data.join("awal.sqlite")).unwrap();
-    let draft = store.draft(1).unwrap_or_else(|e| panic!("no draft: {e}"));
-    assert_eq!(draft.status, "draft", "{draft:?}");
-    draft.answers.as_object().unwrap_or_else(|| panic!("{draft:?}")).clone()
-}
-
-/// A paperwork walk through the sound server while its devices come and go.
-/// The speaker is unloaded while the kiosk reads an answer back and loaded
-/// again (PulseAudio moves the stream to another sink and back: the kiosk is
-/// not told): the next reply is heard on it. The kiosk's stream is cut while
-/// it reads an answer back: it says so, opens the speaker again, and the
-/// next reply is heard. The microphone is unloaded in the
-/// middle of an answer and loaded back with nobody's voice reaching it
-/// (PulseAudio moves a capture silently to another source when its source
-/// goes away, and back when it returns: the kiosk is not told): the kiosk
-/// says in its log that it hears only silence, and once the person is heard
-/// again it says so. The fields confirmed before either loss are in the
-/// store and the walk goes on to the next field. Prints the real-loop
-/// latency of each paperwork turn.
-#[test]
-#[ignore = "unfinished: after the speaker is unloaded and loaded back, the kiosk answers the next turn and its \
-            stream is on the reloaded speaker (pactl), yet the reply is not found on the new recording of the \
-            speaker's monitor; the stream-cut and microphone steps after it have not run yet (cargo test -- --ignored)"]
-fn a_paperwork_walk_outlives_the_speaker_and_the_microphone_going_away() {
-    common::real_model("whisper-base");
-    let start: Vec<Vec<f32>> = WALK_START.iter().map(|text| spoken(text)).collect();
-    let (activity, yes, members) = (spoken("Agriculture."), spoken("Yes."), spoken("Twelve."));
-    let server = SoundServer::start();
-    let speaker = server.record_speaker();
-    let data = tempfile::tempdir().unwrap();
-    let (_content, corpus) = short_cooperative_corpus();
-    let mut kiosk = Kiosk::start_on(&server, data.path(), &corpus);
-    kiosk.wait_for("listening on", 1, Duration::from_secs(60));
-    speaker.wait_for_sound_then_quiet(0, Duration::from_millis(1500), Duration::from_secs(30));
-    let mut latencies = Vec::new();
-    for (n, samples) in start.iter().enumerate() {
-        latencies.push(answered(&mut kiosk, &server, &speaker, samples, n + 1));
-    }
-    assert!(confirmed(data.path()).contains_key("cooperative_name"), "{}", kiosk.log());
-
-    // The speaker goes away while the activity is read back, and comes back.
-    server.say(&activity);
-    wait_for_sound(&speaker, speaker.sample_count(), &kiosk);
-    server.unload_speaker();
-    kiosk.wait_for(": turn ", 5, Duration::from_secs(60));
-    server.load_speaker();
-    let speaker = server.record_speaker();
-    latencies.push(answered(&mut kiosk, &server, &speaker, &yes, 6));
-    assert!(confirmed(data.path()).contains_key("activity"), "{}", kiosk.log());
-
-    // The microphone goes away in the middle of the number of members.
-    server.say(&members[..members.len() * 2 / 5]);
-    server.unload_microphone();
-    std::thread::sleep(Duration::from_secs(1));
-    server.load_microphone();
-    kiosk.wait_for("gave only silence", 1, Duration::from_secs(90));
-    let before = confirmed(data.path());
-    assert!(before.contains_key("cooperative_name") && before.contains_key("activity"), "{before:?}");
-    server.route_mouth_to_room();
-    // The cut answer may have been a turn: whatever it made of it, the
-    // number said again and confirmed is the next field.
-    let turns = kiosk.turns();
-    // The kiosk's stream is cut while the number is read back: the next
-    // reply, on a speaker it opened again, is heard.
-    server.say(&members);
-    wait_for_sound(&speaker, speaker.sample_count(), &kiosk);
-    server.cut_speaker_streams();
-    kiosk.wait_for(": turn ", turns + 1, Duration::from_secs(60));
-    latencies.push(answered(&mut kiosk, &server, &speaker, &yes, turns + 2));
-    let log = kiosk.log();
-    assert!(log.contains("the speaker is opened again") && log.contains("the speaker is back"), "{log}");
-    let after = confirmed(data.path());
-    assert!(after.contains_key("members"), "the walk did not go on: {after:?} {log}");
-    for field in ["cooperative_name", "activity"] {
-        assert_eq!(after[field], before[field], "{field} changed across the loss");
-    }
-    assert!(log.contains("the microphone hears sound again"), "{log}");
-    assert!(!log.contains("Johnson"), "a form value in the log: {log}");
-    let timings: Vec<&str> = log.lines().filter_map(|l| l.split(": turn ").nth(1)).collect();
-    for (n, latency) in latencies.iter().enumerate() {
-        println!("real-loop latency (paperwork turn {}): {latency:.2} s from the end of speech", n + 1);
-    }
-    println!("turns: {}", timings.join("\n       "));
-    println!("{}", log.lines().filter(|l| !l.contains(" turn ")).collect::<Vec<_>>().join("\n"));
 }
 
 /// PulseAudio moves a capture silently to another source when its source
