@@ -45,21 +45,6 @@ fn install(corpus: &Path, pack: &Path, extra: &[&str]) -> (Output, String) {
     (output, printed)
 }
 
-/// Every file under `dir` with its bytes, sorted: to show nothing changed.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    for item in std::fs::read_dir(dir).unwrap() {
-        let path = item.unwrap().path();
-        if path.is_dir() {
-            files.extend(snapshot(&path));
-        } else {
-            files.push((path.clone(), std::fs::read(&path).unwrap()));
-        }
-    }
-    files.sort();
-    files
-}
-
 /// No staging folder is left beside the corpus (only the content an install
 /// replaced, kept for a rollback).
 fn nothing_left_beside(corpus: &Path) {
@@ -108,12 +93,12 @@ fn a_good_pack_is_installed_and_nothing_is_replaced_unasked() {
     entry["text"]["fr"].as_table_mut().unwrap().insert("title".into(), "Congé de maternité (nouveau)".into());
     std::fs::create_dir_all(changed.path().join("ma/rights")).unwrap();
     std::fs::write(changed.path().join(relative), toml::to_string(&entry).unwrap()).unwrap();
-    let before = snapshot(&corpus);
+    let before = common::snapshot(&corpus);
     let (output, printed) = install(&corpus, changed.path(), &[]);
     assert!(!output.status.success());
     assert!(printed.contains("would replace 1 installed file(s)") && printed.contains("--replace"), "{printed}");
     assert!(printed.contains("  ma/rights/ma-rights-maternity-leave.toml (reviewed)\n"), "{printed}");
-    assert!(snapshot(&corpus) == before, "nothing may change unasked");
+    assert!(common::snapshot(&corpus) == before, "nothing may change unasked");
     nothing_left_beside(&corpus);
 
     let (output, printed) = install(&corpus, changed.path(), &["--replace"]);
@@ -129,13 +114,13 @@ fn a_good_pack_is_installed_and_nothing_is_replaced_unasked() {
 fn a_folder_needs_unsigned_said() {
     let (_dir, corpus) = installed_corpus();
     let pack = pack_with_entry(|_| {});
-    let before = snapshot(&corpus);
+    let before = common::snapshot(&corpus);
     let output =
         common::awal().arg("--corpus-dir").arg(&corpus).args(["corpus", "install"]).arg(pack.path()).output().unwrap();
     let printed = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(printed.contains("unsigned pack") && printed.contains("--unsigned"), "{printed}");
-    assert!(snapshot(&corpus) == before);
+    assert!(common::snapshot(&corpus) == before);
 }
 
 /// Refused with the list of what is wrong, nothing changed: an entry whose
@@ -144,7 +129,7 @@ fn a_folder_needs_unsigned_said() {
 #[test]
 fn a_hostile_pack_is_refused_and_nothing_changes() {
     let (_dir, corpus) = installed_corpus();
-    let before = snapshot(&corpus);
+    let before = common::snapshot(&corpus);
 
     let climbing = pack_with_entry(|entry| {
         entry["text"]["fr"].as_table_mut().unwrap().insert("audio".into(), "../../../../etc/passwd".into());
@@ -164,7 +149,7 @@ fn a_hostile_pack_is_refused_and_nothing_changes() {
         assert!(!output.status.success(), "{printed}");
         assert!(printed.contains("was not installed, nothing changed"), "{printed}");
         assert!(printed.contains(says), "{says}\n{printed}");
-        assert!(snapshot(&corpus) == before, "a refused pack changed the corpus: {printed}");
+        assert!(common::snapshot(&corpus) == before, "a refused pack changed the corpus: {printed}");
         nothing_left_beside(&corpus);
     }
 }

@@ -128,21 +128,6 @@ fn pack(publishing: &Kiosk, publisher: &Publisher, sequence: u64, out: &Path) {
     assert!(output.status.success(), "{printed}");
 }
 
-/// Every file under `dir` with its bytes, sorted.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    for item in std::fs::read_dir(dir).unwrap() {
-        let path = item.unwrap().path();
-        if path.is_dir() {
-            files.extend(snapshot(&path));
-        } else {
-            files.push((path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap()));
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn a_signed_pack_installs_on_another_kiosk_and_rolls_back() {
     // An NGO's key, sealed by a password.
@@ -166,9 +151,9 @@ fn a_signed_pack_installs_on_another_kiosk_and_rolls_back() {
     assert!(output.status.success(), "{printed}");
     assert!(printed.contains("pack 5 signed by key"), "{printed}");
     assert_eq!(title(&receiving.corpus()), "Salaire minimum (version 5)");
-    let mut installed = snapshot(&receiving.corpus());
+    let mut installed = common::snapshot(&receiving.corpus());
     installed.retain(|(path, _)| path != Path::new(".awal-pack.json"));
-    assert!(installed == snapshot(&publishing.corpus()), "the receiving kiosk holds the publisher's corpus");
+    assert!(installed == common::snapshot(&publishing.corpus()), "the receiving kiosk holds the publisher's corpus");
 
     // A newer pack, then back to the one before, then forward again.
     let second = stick.path().join("pack-6.zip");
@@ -197,7 +182,7 @@ fn tampered_untrusted_older_and_unsigned_packs_are_refused_and_nothing_changes()
     pack(&publishing, &publisher, 7, &current);
     let (output, printed) = receiving.install(&current);
     assert!(output.status.success(), "{printed}");
-    let before = snapshot(&receiving.corpus());
+    let before = common::snapshot(&receiving.corpus());
 
     // One byte flipped in the middle of the zip, the signature kept.
     let tampered = stick.path().join("tampered.zip");
@@ -224,7 +209,7 @@ fn tampered_untrusted_older_and_unsigned_packs_are_refused_and_nothing_changes()
         let (output, printed) = receiving.install(pack);
         assert!(!output.status.success(), "{printed}");
         assert!(printed.contains(says), "{says}\n{printed}");
-        assert!(snapshot(&receiving.corpus()) == before, "a refused pack changed the corpus: {printed}");
+        assert!(common::snapshot(&receiving.corpus()) == before, "a refused pack changed the corpus: {printed}");
     }
 
     // A kiosk that trusts nobody yet says how to trust a publisher.
@@ -260,10 +245,10 @@ fn a_signed_pack_with_a_member_climbing_out_is_refused() {
         .output()
         .unwrap();
     assert!(signed.status.success(), "minisign -S: {}", String::from_utf8_lossy(&signed.stderr));
-    let before = snapshot(&receiving.corpus());
+    let before = common::snapshot(&receiving.corpus());
     let (output, printed) = receiving.install(&hostile);
     assert!(!output.status.success(), "{printed}");
     assert!(printed.contains("a path leading out of the pack"), "{printed}");
-    assert!(snapshot(&receiving.corpus()) == before);
+    assert!(common::snapshot(&receiving.corpus()) == before);
     assert!(!receiving.dir.path().join("escaped.toml").exists());
 }

@@ -152,6 +152,25 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every file under `dir` (paths relative to it) with its bytes, sorted: to
+/// show that nothing changed, or that two trees hold the same files.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for item in std::fs::read_dir(dir).unwrap() {
+            let path = item.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else {
+                files.push((path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
+}
+
 /// The `awal` binary of this build, or the one `AWAL_TEST_BIN` names (a
 /// cross-built binary under emulation, or a copy that a concurrent build of
 /// another checkout sharing the target directory cannot replace mid-run).
