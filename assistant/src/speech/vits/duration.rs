@@ -119,6 +119,17 @@ fn softplus(x: f32) -> f32 {
     }
 }
 
+/// The slope at every knot: the inner ones from `derivatives`, the two ends
+/// pinned so the spline meets the identity outside its bound.
+fn knot_slopes(derivatives: &[f32]) -> Vec<f32> {
+    let end = ((1.0 - MIN_DERIVATIVE).exp() - 1.0).ln();
+    std::iter::once(end)
+        .chain(derivatives.iter().copied())
+        .chain(std::iter::once(end))
+        .map(|d| MIN_DERIVATIVE + softplus(d))
+        .collect()
+}
+
 /// Knot positions from unnormalised bin sizes: softmax, a floor of
 /// `minimum`, cumulated over −bound..bound with exact ends.
 fn knots(unnormalized: &[f32], minimum: f32, bound: f32) -> Vec<f32> {
@@ -147,12 +158,7 @@ pub fn spline_inverse(value: f32, widths: &[f32], heights: &[f32], derivatives: 
     if !(-bound..=bound).contains(&value) {
         return value;
     }
-    let end = ((1.0 - MIN_DERIVATIVE).exp() - 1.0).ln();
-    let slopes: Vec<f32> = std::iter::once(end)
-        .chain(derivatives.iter().copied())
-        .chain(std::iter::once(end))
-        .map(|d| MIN_DERIVATIVE + softplus(d))
-        .collect();
+    let slopes = knot_slopes(derivatives);
     let cum_widths = knots(widths, MIN_BIN_WIDTH, bound);
     let cum_heights = knots(heights, MIN_BIN_HEIGHT, bound);
     let bins = widths.len();
@@ -276,12 +282,7 @@ mod tests {
 
     /// The forward spline, as transformers' `reverse=False`, to check the inverse against.
     fn spline_forward(x: f32, widths: &[f32], heights: &[f32], derivatives: &[f32], bound: f32) -> f32 {
-        let end = ((1.0 - MIN_DERIVATIVE).exp() - 1.0).ln();
-        let slopes: Vec<f32> = std::iter::once(end)
-            .chain(derivatives.iter().copied())
-            .chain(std::iter::once(end))
-            .map(|d| MIN_DERIVATIVE + softplus(d))
-            .collect();
+        let slopes = knot_slopes(derivatives);
         let cw = knots(widths, MIN_BIN_WIDTH, bound);
         let ch = knots(heights, MIN_BIN_HEIGHT, bound);
         let bin = (0..widths.len()).rfind(|&i| x >= cw[i]).unwrap();
